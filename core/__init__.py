@@ -1,0 +1,1 @@
+"""Yishi (议事) core: regions, accounts, authorization, plugins, jobs."""

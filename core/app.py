@@ -1,0 +1,100 @@
+"""The Litestar application factory."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import EXCEPTION_HANDLERS
+from core.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back if it raises."""
+    runtime: Runtime = state.runtime
+    async with runtime.sessions() as session:
+        async with session.begin():
+            yield session
+
+
+def provide_runtime(state: State) -> Runtime:
+    return state.runtime
+
+
+@get("/healthz", opt={"public": True}, sync_to_thread=False, summary="Health of the database and the broker")
+async def healthz(state: State) -> dict:
+    runtime: Runtime = state.runtime
+    report: dict = {"status": "ok"}
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        report["database"] = {"status": "ok", "backend": runtime.engine.dialect.name}
+    except Exception as exc:  # a down database is what this endpoint reports
+        report["database"] = {"status": "error", "detail": str(exc)[:200]}
+        report["status"] = "error"
+    jobs = runtime.extras.get("jobs")
+    if jobs is not None:
+        report["broker"] = await jobs.health()
+        if report["broker"]["status"] != "ok":
+            report["status"] = "error"
+    else:
+        report["broker"] = {"status": "ok", "backend": "none"}
+    from litestar import Response
+
+    return Response(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+def api_route_handlers(runtime: Runtime) -> list:
+    from core.auth.routes import ROUTES as AUTH_ROUTES
+    from core.regions.routes import ROUTES as REGION_ROUTES
+
+    handlers = [*AUTH_ROUTES, *REGION_ROUTES]
+    return handlers
+
+
+def plugin_routers(runtime: Runtime) -> list[Router]:
+    routers = []
+    for plugin in runtime.plugins.pm.get_plugins():
+        impl = getattr(plugin, "yishi_routes", None)
+        manifest_impl = getattr(plugin, "yishi_manifest", None)
+        if impl is None or manifest_impl is None:
+            continue
+        handlers = impl() or []
+        if handlers:
+            routers.append(Router(path=f"{API_PREFIX}/plugins/{manifest_impl().name}", route_handlers=handlers))
+    return routers
+
+
+def create_app(runtime: Runtime | None = None) -> Litestar:
+    runtime = runtime or Runtime.build()
+    from core.auth.guard import authorization_guard, check_every_route_declares_access
+    from core.lifecycle import on_shutdown, on_startup
+    from admin_ui import ui_route_handlers
+
+    api = Router(path=API_PREFIX, route_handlers=api_route_handlers(runtime))
+    app = Litestar(
+        route_handlers=[healthz, api, *plugin_routers(runtime), *ui_route_handlers()],
+        dependencies={"db": Provide(provide_db_session), "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        guards=[authorization_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"runtime": runtime}),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        openapi_config=OpenAPIConfig(
+            title="Yishi 议事 API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        debug=False,
+    )
+    check_every_route_declares_access(app)
+    return app

@@ -1,0 +1,6 @@
+import click
+
+
+@click.group()
+def users() -> None:
+    """PLACEHOLDER"""

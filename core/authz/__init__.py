@@ -1,0 +1,1 @@
+"""Authorization: roles granted at regions, casbin for role → action."""

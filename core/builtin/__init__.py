@@ -1,0 +1,4 @@
+"""The core's own behaviour, registered as plugins (trylast, so regions win)."""
+from core.builtin import platform
+
+BUILTIN_PLUGINS = [platform]

@@ -1,0 +1,88 @@
+"""The ``yishi`` command line. Thin: each command opens a runtime and calls a service."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import click
+
+from core.config import Config
+
+
+def run_async(coro):
+    return asyncio.run(coro)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="More log output.")
+def main(verbose: bool) -> None:
+    """议事 Yishi: grassroots consultation councils platform."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (the only way the schema is made)."""
+    from core.migrate import upgrade
+
+    config = Config.from_env()
+    upgrade(config.database_url, revision)
+    click.echo(f"database at {revision}: {config.database_url.split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1 or YISHI_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default 8000 or YISHI_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app (and, with no broker configured, the job worker and scheduler)."""
+    import uvicorn
+
+    from core.app import create_app
+    from core.migrate import upgrade
+
+    config = Config.from_env()
+    upgrade(config.database_url)
+    app = create_app()
+    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+
+
+def _register_subcommands() -> None:
+    from core.auth.cli import users
+    from core.jobs.cli import scheduler, worker
+    from core.regions.cli import regions
+    from core.tenants.cli import tenants
+    from core.demo import demo
+
+    for command in (users, regions, tenants, worker, scheduler, demo):
+        main.add_command(command)
+
+    @main.group()
+    def plugin() -> None:
+        """Commands contributed by plugins."""
+
+    from core.plugins import make_plugin_manager
+
+    host = make_plugin_manager()
+    for name, manifest in host.manifests().items():
+        plugin_obj = host.plugin_named(name)
+        impl = getattr(plugin_obj, "yishi_cli_commands", None)
+        commands = impl() if impl else []
+        if commands:
+            group = click.Group(name=name, help=manifest.title_zh)
+            for command in commands:
+                group.add_command(command)
+            plugin.add_command(group)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The one source of "now".
+
+Timers (notice periods, reminders, scheduled jobs) read the time here so a
+test can move the clock instead of sleeping.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+_offset = timedelta(0)
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc) + _offset
+
+
+def set_now(moment: datetime | None) -> None:
+    """Freeze the clock at ``moment`` (``None`` unfreezes). For tests and demos."""
+    global _frozen
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("moment must be timezone-aware")
+    _frozen = moment
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move the clock forward by ``delta`` and return the new time."""
+    global _offset, _frozen
+    if _frozen is not None:
+        _frozen = _frozen + delta
+    else:
+        _offset = _offset + delta
+    return now()
+
+
+def reset() -> None:
+    global _offset, _frozen
+    _offset = timedelta(0)
+    _frozen = None

@@ -1,0 +1,48 @@
+"""Runtime configuration, read once from the environment.
+
+Every knob has an embedded default so that a newcomer needs no server:
+SQLite in ``./var`` and an in-process job worker.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_database_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / 'yishi.sqlite3').resolve()}"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    broker_url: str | None
+    token_ttl_hours: int = 12
+    host: str = "127.0.0.1"
+    port: int = 8000
+    upload_dir: Path = field(default=Path("var/uploads"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        data_dir = Path(os.environ.get("YISHI_DATA_DIR", "var"))
+        values = dict(
+            data_dir=data_dir,
+            database_url=os.environ.get("YISHI_DATABASE_URL") or _default_database_url(data_dir),
+            broker_url=os.environ.get("YISHI_BROKER_URL") or None,
+            token_ttl_hours=int(os.environ.get("YISHI_TOKEN_TTL_HOURS", "12")),
+            host=os.environ.get("YISHI_HOST", "127.0.0.1"),
+            port=int(os.environ.get("YISHI_PORT", "8000")),
+            upload_dir=Path(os.environ.get("YISHI_UPLOAD_DIR", str(data_dir / "uploads"))),
+        )
+        values.update(overrides)
+        return cls(**values)

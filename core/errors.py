@@ -1,0 +1,144 @@
+"""Errors a client can cause, and how they are answered.
+
+Every answer to bad input has the same shape, in Chinese and English, with
+one entry per offending field::
+
+    {"error": {"code": "validation_failed", "message": "...",
+               "message_zh": "...", "message_en": "...",
+               "fields": [{"field": "username", "message_zh": "...", "message_en": "..."}]}}
+
+``message`` is in the language the client asked for (``Accept-Language``),
+Chinese by default.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("yishi.errors")
+
+
+@dataclass
+class FieldError:
+    field: str
+    message_zh: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message_zh": self.message_zh, "message_en": self.message_en}
+
+
+@dataclass
+class ApiError(Exception):
+    status_code: int
+    code: str
+    message_zh: str
+    message_en: str
+    fields: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message_en}"
+
+
+def validation_failed(*fields: FieldError, zh: str = "提交的数据有误", en: str = "the request has invalid fields") -> ApiError:
+    return ApiError(400, "validation_failed", zh, en, list(fields))
+
+
+def not_found(what_zh: str = "资源", what_en: str = "resource") -> ApiError:
+    # Same words whether the object is missing or merely out of the caller's
+    # reach: existence is not leaked.
+    return ApiError(404, "not_found", f"{what_zh}不存在", f"{what_en} not found")
+
+
+def forbidden(zh: str = "无权执行此操作", en: str = "you may not do this") -> ApiError:
+    return ApiError(403, "forbidden", zh, en)
+
+
+def unauthorized(zh: str = "请先登录", en: str = "login required") -> ApiError:
+    return ApiError(401, "unauthorized", zh, en)
+
+
+def conflict(code: str, zh: str, en: str) -> ApiError:
+    return ApiError(409, code, zh, en)
+
+
+def prefers_english(request: Request) -> bool:
+    lang = request.headers.get("accept-language", "")
+    first = lang.split(",", 1)[0].strip().lower()
+    return first.startswith("en")
+
+
+def error_body(err: ApiError, english: bool) -> dict:
+    return {
+        "error": {
+            "code": err.code,
+            "message": err.message_en if english else err.message_zh,
+            "message_zh": err.message_zh,
+            "message_en": err.message_en,
+            "fields": [f.as_dict() for f in err.fields],
+        }
+    }
+
+
+def _respond(request: Request, err: ApiError) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if err.status_code == 401 else None
+    return Response(error_body(err, prefers_english(request)), status_code=err.status_code,
+                    media_type=MediaType.JSON, headers=headers)
+
+
+def handle_api_error(request: Request, exc: ApiError) -> Response:
+    return _respond(request, exc)
+
+
+def _field_of(detail: dict) -> str:
+    key = detail.get("key") or ""
+    return key or str(detail.get("source") or "body")
+
+
+def handle_validation(request: Request, exc: ValidationException) -> Response:
+    fields = []
+    for detail in exc.extra or []:
+        if not isinstance(detail, dict):
+            continue
+        message = str(detail.get("message", ""))
+        name = _field_of(detail)
+        fields.append(FieldError(name, f"字段“{name}”无效：{message}", f"field '{name}' is invalid: {message}"))
+    if not fields:
+        fields.append(FieldError("body", f"请求内容无效：{exc.detail}", f"invalid request: {exc.detail}"))
+    return _respond(request, validation_failed(*fields))
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotFoundException):
+        err = not_found("页面或资源", "page or resource")
+    elif isinstance(exc, NotAuthorizedException):
+        err = unauthorized()
+    elif exc.status_code == 405:
+        err = ApiError(405, "method_not_allowed", "不支持此请求方法", "method not allowed")
+    elif exc.status_code == 413:
+        err = ApiError(413, "too_large", "请求内容过大", "request body too large")
+    elif exc.status_code == 429:
+        err = ApiError(429, "rate_limited", "请求过于频繁，请稍后再试", "too many requests, try again later")
+    elif exc.status_code < 500:
+        err = ApiError(exc.status_code, "bad_request", f"请求无效：{exc.detail}", f"bad request: {exc.detail}")
+    else:
+        err = ApiError(exc.status_code, "server_error", "服务器内部错误", "internal server error")
+    return _respond(request, err)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    err = ApiError(HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "服务器内部错误，已记录", "internal server error, logged")
+    return _respond(request, err)
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: handle_api_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,80 @@
+"""The plugin contract: every hook a Yishi plugin may implement.
+
+Each hook is an empty function whose docstring is its contract: the
+arguments, what to return, and whether the first non-None answer wins
+(``firstresult``) or every plugin's answer is collected into a list.
+``tests/test_hookspecs.py`` fails when a hook is left undocumented.
+
+Hooks are synchronous; a hook may return a coroutine where its docstring
+says so and the host awaits it. Plugins implement hooks with
+``@core.plugins.hookimpl``. The core's own behaviour is registered as
+plugins too (``core.builtin``), marked ``trylast`` so that a regional
+plugin's answer wins.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("yishi")
+
+
+@hookspec
+def yishi_manifest():
+    """Declare the plugin.
+
+    Arguments: none.
+
+    Return: a ``core.plugins.PluginManifest`` (name, Chinese and English
+    title, description, settings schema). The name is the one tenants use
+    to enable the plugin and the prefix of its settings keys
+    (``<name>.<setting>``); the settings schema is validated when a tenant
+    loads, so a wrong type or unknown setting is refused before anything
+    is written.
+
+    Collected from every plugin (not firstresult).
+    """
+
+
+@hookspec
+def yishi_routes():
+    """Contribute HTTP route handlers.
+
+    Arguments: none.
+
+    Return: a list of Litestar route handlers or controllers. They are
+    mounted under ``/api/v1/plugins/<plugin name>``. Every handler must
+    declare ``opt={"action": "<action>"}`` (checked by the authorization
+    guard against the region in its ``{code}`` path parameter) or
+    ``opt={"public": True}``; the app refuses to start otherwise.
+
+    Collected from every plugin (not firstresult).
+    """
+
+
+@hookspec
+def yishi_cli_commands():
+    """Contribute command-line commands.
+
+    Arguments: none.
+
+    Return: a list of ``click.Command`` (or groups). Each is added under
+    ``yishi plugin <plugin name> …``; a plugin cannot shadow a core command.
+
+    Collected from every plugin (not firstresult).
+    """
+
+
+@hookspec
+def yishi_scheduled_jobs():
+    """Declare periodic jobs.
+
+    Arguments: none.
+
+    Return: a list of ``core.jobs.ScheduledJob`` (unique name, cron
+    expression in UTC, the name of a job registered with ``@core.jobs.job``,
+    and keyword arguments). ``yishi scheduler`` (or ``yishi serve`` in the
+    embedded default) fires each slot once, through the outbox, so a slot
+    missed while nothing ran fires once when the scheduler starts again.
+
+    Collected from every plugin (not firstresult).
+    """

@@ -1,0 +1,1 @@
+"""Background jobs: dramatiq actors, the outbox, the scheduler."""

@@ -1,0 +1,11 @@
+import click
+
+
+@click.command()
+def worker() -> None:
+    """PLACEHOLDER"""
+
+
+@click.command()
+def scheduler() -> None:
+    """PLACEHOLDER"""

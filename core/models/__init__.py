@@ -1,0 +1,19 @@
+"""Every table of the core, imported here so the metadata is complete."""
+from core.models.account import AuthToken, RoleGrant, User
+from core.models.authz import AuthzPolicy
+from core.models.jobs import OutboxJob, ScheduledFire
+from core.models.region import Region, RegionLevel
+from core.models.settings import RegionPlugin, RegionSetting
+
+__all__ = [
+    "AuthToken",
+    "AuthzPolicy",
+    "OutboxJob",
+    "Region",
+    "RegionLevel",
+    "RegionPlugin",
+    "RegionSetting",
+    "RoleGrant",
+    "ScheduledFire",
+    "User",
+]

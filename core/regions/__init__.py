@@ -1,0 +1,1 @@
+"""The region tree: import, lookup, subtree queries."""

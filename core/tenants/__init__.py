@@ -1,0 +1,1 @@
+"""Tenant (city) provisioning from declarative files in ``tenants/``."""
