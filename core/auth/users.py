@@ -1,0 +1,97 @@
+"""Creating users and granting roles: the one way, used by the API, the CLI
+and tenant provisioning alike."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from core.authz.roles import GRANT_LEVELS, ROLE_LABELS, Role
+from core.errors import FieldError, not_found, validation_failed
+from core.models import Region, RoleGrant, User
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise validation_failed(FieldError("role", f"未知角色“{value}”，可选：{allowed}",
+                                           f"unknown role '{value}', expected one of: {allowed}")) from None
+
+
+async def create_user(session: AsyncSession, username: str, password: str, display_name: str = "") -> User:
+    """Create an active user. Raises a field-level validation error for a bad or taken username."""
+    errors = []
+    if not USERNAME_RE.match(username or ""):
+        errors.append(FieldError("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符",
+                                 "username must be 3–64 letters, digits, '_', '.' or '-'"))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"密码至少 {MIN_PASSWORD_LENGTH} 位",
+                                 f"password must have at least {MIN_PASSWORD_LENGTH} characters"))
+    if errors:
+        raise validation_failed(*errors)
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise validation_failed(FieldError("username", f"用户名“{username}”已被使用",
+                                           f"username '{username}' is already taken"))
+    user = User(username=username, password_hash=hash_password(password), display_name=display_name or username)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, username: str) -> User:
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise not_found("用户", "user")
+    return user
+
+
+async def _check_grant_region(session: AsyncSession, role: Role, region_code: str | None) -> None:
+    allowed = GRANT_LEVELS[role]
+    zh_role, en_role = ROLE_LABELS[role]
+    if not allowed:
+        if region_code is not None:
+            raise validation_failed(FieldError("region", f"{zh_role}为全局角色，不能指定区划",
+                                               f"{en_role} is global and takes no region"))
+        return
+    if region_code is None:
+        raise validation_failed(FieldError("region", f"{zh_role}须指定区划代码", f"{en_role} needs a region code"))
+    region = await session.get(Region, region_code)
+    if region is None:
+        raise validation_failed(FieldError("region", f"区划代码“{region_code}”不存在",
+                                           f"region code '{region_code}' does not exist"))
+    if region.level_enum not in allowed:
+        levels_zh = "、".join(level.label_zh for level in allowed)
+        levels_en = ", ".join(level.value for level in allowed)
+        raise validation_failed(FieldError(
+            "region", f"{zh_role}只能授予在{levels_zh}级区划，“{region.name}”是{region.level_enum.label_zh}级",
+            f"{en_role} can only be granted at level {levels_en}; {region_code} is a {region.level}"))
+
+
+async def grant_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None) -> RoleGrant:
+    """Grant ``role`` at ``region_code``; granting what the user already has is a no-op."""
+    role = role if isinstance(role, Role) else parse_role(role)
+    await _check_grant_region(session, role, region_code)
+    existing = await session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role.value,
+        RoleGrant.region_code.is_(None) if region_code is None else RoleGrant.region_code == region_code))
+    if existing is not None:
+        return existing
+    grant = RoleGrant(user_id=user.id, role=role.value, region_code=region_code)
+    session.add(grant)
+    await session.flush()
+    return grant
+
+
+async def revoke_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None) -> bool:
+    """Remove a grant. Returns whether there was one to remove."""
+    role = role if isinstance(role, Role) else parse_role(role)
+    result = await session.execute(delete(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role.value,
+        RoleGrant.region_code.is_(None) if region_code is None else RoleGrant.region_code == region_code))
+    return result.rowcount > 0

@@ -1,0 +1,41 @@
+import pytest
+from sqlalchemy import func, select
+
+from core.auth.passwords import verify_password
+from core.auth.users import create_user, grant_role, revoke_role
+from core.errors import ApiError
+from core.models import RoleGrant, User
+from tests.helpers import SMALL_TREE, add_regions
+
+
+async def test_create_user_hashes_password_and_refuses_duplicates(db):
+    user = await create_user(db, "ningbo_admin", "s3cret-pass")
+    await db.commit()
+    assert user.password_hash != "s3cret-pass"
+    assert verify_password(user.password_hash, "s3cret-pass")
+    with pytest.raises(ApiError) as err:
+        await create_user(db, "ningbo_admin", "another-pass")
+    assert err.value.status_code == 400
+    assert err.value.fields[0].field == "username"
+    assert "已被使用" in err.value.fields[0].message_zh
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_grant_checks_role_level_and_region_existence(db):
+    await add_regions(db, *SMALL_TREE)
+    user = await create_user(db, "someone", "s3cret-pass")
+    with pytest.raises(ApiError) as wrong_level:
+        await grant_role(db, user, "city_admin", "330203")
+    assert "city" in wrong_level.value.fields[0].message_en
+    with pytest.raises(ApiError) as unknown:
+        await grant_role(db, user, "street_staff", "330299001")
+    assert "does not exist" in unknown.value.fields[0].message_en
+    with pytest.raises(ApiError):
+        await grant_role(db, user, "no_such_role", "3302")
+    await grant_role(db, user, "district_admin", "330203")
+    await grant_role(db, user, "district_admin", "330203")  # repeat is a no-op
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(RoleGrant)) == 1
+    assert await revoke_role(db, user, "district_admin", "330203")
+    assert not await revoke_role(db, user, "district_admin", "330203")
