@@ -1,13 +1,20 @@
 """Every table of the core, imported here so the metadata is complete."""
 from core.models.account import AuthToken, RoleGrant, User
+from core.models.audit import AuditEntry, AuditHead
 from core.models.authz import AuthzPolicy
+from core.models.council import Council, CouncilMember, CouncilTerm
 from core.models.jobs import OutboxJob, ScheduledFire
 from core.models.region import Region, RegionLevel
 from core.models.settings import RegionPlugin, RegionSetting
 
 __all__ = [
+    "AuditEntry",
+    "AuditHead",
     "AuthToken",
     "AuthzPolicy",
+    "Council",
+    "CouncilMember",
+    "CouncilTerm",
     "OutboxJob",
     "Region",
     "RegionLevel",
