@@ -1,0 +1,107 @@
+"""Logging in and out, and turning a token back into a Principal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import clock
+from core.auth.passwords import hash_password, verify_password
+from core.auth.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
+from core.authz.principal import Principal
+from core.authz.roles import Role
+from core.config import Config
+from core.errors import ApiError, forbidden, unauthorized
+from core.models import AuthToken, RoleGrant, User
+
+# Verified against when the username is unknown, so that a wrong username
+# costs as much time as a wrong password and usernames cannot be probed.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def bad_credentials() -> ApiError:
+    return unauthorized("用户名或密码错误", "wrong username or password")
+
+
+def session_expired() -> ApiError:
+    return unauthorized("登录已过期，请重新登录", "session expired, please log in again")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    """The active user with these credentials; one 401 message for every wrong pair."""
+    user = None
+    if isinstance(username, str) and 0 < len(username) <= 64:
+        user = await session.scalar(select(User).where(User.username == username))
+    if not isinstance(password, str):
+        password = ""
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise bad_credentials()
+    if not verify_password(user.password_hash, password):
+        raise bad_credentials()
+    if not user.is_active:
+        # Only said after the password matched, so it reveals nothing to a guesser.
+        raise forbidden("账号已停用", "this account is disabled")
+    return user
+
+
+async def login(session: AsyncSession, config: Config, username: str, password: str) -> LoginResult:
+    user = await authenticate(session, username, password)
+    token = new_token()
+    now = clock.now()
+    expires_at = now + timedelta(hours=config.token_ttl_hours)
+    session.add(AuthToken(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires_at))
+    await session.flush()
+    return LoginResult(token=token, expires_at=expires_at, user=user)
+
+
+def principal_of(user: User, grants: list[RoleGrant] | None = None) -> Principal:
+    rows = user.grants if grants is None else grants
+    known = {r.value for r in Role}
+    # A role name no longer in the code (a removed plugin role) grants nothing.
+    pairs = sorted(((Role(g.role), g.region_code) for g in rows if g.role in known),
+                   key=lambda p: (p[0].value, p[1] or ""))
+    return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
+                     grants=tuple(pairs))
+
+
+async def load_grants(session: AsyncSession, user_id: int) -> list[tuple[str, str | None]]:
+    result = await session.execute(
+        select(RoleGrant.role, RoleGrant.region_code).where(RoleGrant.user_id == user_id))
+    return list(result)
+
+
+async def resolve_token(session: AsyncSession, token: str) -> Principal:
+    """The principal a token stands for; 401 if unknown, expired, revoked or the user is inactive."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise session_expired()
+    row = (await session.execute(
+        select(AuthToken.expires_at, AuthToken.revoked_at, User.id, User.username, User.display_name,
+               User.is_active)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == hash_token(token)))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now() or not row.is_active:
+        raise session_expired()
+    known = {r.value for r in Role}
+    grants = sorted(((Role(role), code) for role, code in await load_grants(session, row.id) if role in known),
+                    key=lambda p: (p[0].value, p[1] or ""))
+    return Principal(user_id=row.id, username=row.username, display_name=row.display_name, grants=tuple(grants))
+
+
+async def logout(session: AsyncSession, token: str) -> bool:
+    """Revoke the token. Returns whether a live token was revoked."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return False
+    result = await session.execute(
+        update(AuthToken).where(AuthToken.token_hash == hash_token(token), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now()))
+    return result.rowcount > 0
