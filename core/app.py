@@ -75,14 +75,17 @@ def plugin_routers(runtime: Runtime) -> list[Router]:
 
 def create_app(runtime: Runtime | None = None) -> Litestar:
     runtime = runtime or Runtime.build()
-    from core.auth.guard import authorization_guard, check_every_route_declares_access
+    from core.auth.guard import (authorization_guard, check_every_route_declares_access, provide_principal,
+                                 provide_region_scope)
     from core.lifecycle import on_shutdown, on_startup
     from admin_ui import ui_route_handlers
 
     api = Router(path=API_PREFIX, route_handlers=api_route_handlers(runtime))
     app = Litestar(
         route_handlers=[healthz, api, *plugin_routers(runtime), *ui_route_handlers()],
-        dependencies={"db": Provide(provide_db_session), "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        dependencies={"db": Provide(provide_db_session), "runtime": Provide(provide_runtime, sync_to_thread=False),
+                      "principal": Provide(provide_principal, sync_to_thread=False),
+                      "region_scope": Provide(provide_region_scope)},
         guards=[authorization_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"runtime": runtime}),
