@@ -78,3 +78,52 @@ def yishi_scheduled_jobs():
 
     Collected from every plugin (not firstresult).
     """
+
+
+@hookspec
+def yishi_procedures():
+    """Supply consultation procedures (议事程序).
+
+    Arguments: none.
+
+    Return: a list of ``core.procedures.model.Procedure``. Each is checked
+    by ``core.procedures.model.validate_procedure`` when the registry is
+    built; a malformed one (duplicate keys, an action leading to an unknown
+    step, an unknown role) stops the registry with a ``ProcedureError``.
+    Keep supplying old versions: a topic keeps the (key, version) it
+    started under for the rest of its life.
+
+    Collected from every plugin (not firstresult).
+    """
+
+
+@hookspec(firstresult=True)
+def yishi_procedure_for_region(region_code, settings):
+    """Choose the procedure new topics in a region start under.
+
+    Arguments: ``region_code`` (the division code of the council that owns
+    the topic) and ``settings`` (a read-only mapping of the region's
+    resolved settings, keyed ``"<plugin>.<setting>"``).
+
+    Return: a procedure key (its latest version is used), or None to let
+    another plugin decide. The built-in ``procedure`` plugin answers last
+    with the ``procedure.key`` setting, ``"generic"`` by default.
+
+    firstresult: the first non-None answer wins.
+    """
+
+
+@hookspec
+def yishi_catalogue(region_code):
+    """Supply the consultation catalogue (议事目录) for a region.
+
+    Arguments: ``region_code``, the council's division code.
+
+    Return: a list of ``core.catalogue.CatalogueItem`` (code such as
+    ``"tianshui.yi.3"``, kind ``"admissible"`` or ``"excluded"``, number,
+    Chinese text). Items marked ``fallback`` (the core's generic catalogue)
+    are used only when no plugin returns other items for the region.
+    Topic categories are admissible items; screening decisions cite items.
+
+    Collected from every plugin (not firstresult).
+    """
