@@ -6,6 +6,7 @@ from core.models.council import Council, CouncilMember, CouncilTerm
 from core.models.jobs import OutboxJob, ScheduledFire
 from core.models.region import Region, RegionLevel
 from core.models.settings import RegionPlugin, RegionSetting
+from core.models.topic import ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
 
 __all__ = [
     "AuditEntry",
@@ -22,5 +23,10 @@ __all__ = [
     "RegionSetting",
     "RoleGrant",
     "ScheduledFire",
+    "ScreeningDecision",
+    "Topic",
+    "TopicEvent",
+    "TopicFeedback",
+    "TopicRegion",
     "User",
 ]
