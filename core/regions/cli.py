@@ -25,14 +25,15 @@ def ensure_schema(database_url: str) -> None:
     """Bring the schema to head first, so an import works on a fresh database."""
     import logging
 
-    from core.migrate import upgrade
-
-    # alembic logs every plugin setup at INFO; the import's own output is what matters here.
+    # alembic logs every plugin setup at INFO, some of it on import; the
+    # command's own output is what matters here.
     alembic_log = logging.getLogger("alembic")
     previous = alembic_log.level
     if not alembic_log.isEnabledFor(logging.DEBUG):
         alembic_log.setLevel(logging.WARNING)
     try:
+        from core.migrate import upgrade
+
         upgrade(database_url)
     finally:
         alembic_log.setLevel(previous)
