@@ -3,10 +3,31 @@ from __future__ import annotations
 
 from litestar import Litestar
 
+# Set on app.state when on_startup made the job runtime, so shutdown stops
+# only what startup started (a test may hand the app a runtime of its own).
+_OWNS_JOBS = "yishi_owns_jobs"
+
 
 async def on_startup(app: Litestar) -> None:
-    return None
+    from core.jobs.runtime import JobRuntime
+
+    runtime = app.state.runtime
+    if runtime.extras.get("jobs") is None:
+        # extras["jobs_options"] lets a test or an embedding program tune the
+        # runtime (Redis namespace, worker threads) without new config knobs.
+        jobs = JobRuntime.for_app(runtime, **runtime.extras.get("jobs_options", {}))
+        await jobs.start()
+        runtime.extras["jobs"] = jobs
+        app.state[_OWNS_JOBS] = True
 
 
 async def on_shutdown(app: Litestar) -> None:
-    await app.state.runtime.close()
+    runtime = app.state.runtime
+    try:
+        if app.state.get(_OWNS_JOBS):
+            jobs = runtime.extras.pop("jobs", None)
+            app.state[_OWNS_JOBS] = False
+            if jobs is not None:
+                await jobs.stop()
+    finally:
+        await runtime.close()

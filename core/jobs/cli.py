@@ -1,11 +1,77 @@
+"""``yishi worker`` and ``yishi scheduler``: long-running job processes.
+
+Both build their own runtime, start a :class:`JobRuntime` with the parts
+they own, and stop cleanly on SIGINT or SIGTERM (jobs in progress finish).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
 import click
 
+from core.config import Config
+
+log = logging.getLogger(__name__)
+
+
+async def _run_until_signal(make_jobs: Callable) -> None:
+    from core.runtime import Runtime
+
+    runtime = Runtime.build(Config.from_env())
+    jobs = make_jobs(runtime)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await jobs.start()
+        runtime.extras["jobs"] = jobs
+        await stop.wait()
+        log.info("signal received, stopping")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await jobs.stop()
+        await runtime.close()
+
 
 @click.command()
-def worker() -> None:
-    """PLACEHOLDER"""
+@click.option("--threads", default=4, show_default=True, help="Worker threads.")
+@click.option("--namespace", default="yishi", show_default=True, help="Redis key prefix (same as the app's).")
+def worker(threads: int, namespace: str) -> None:
+    """Run background jobs from Redis (needs YISHI_BROKER_URL)."""
+    from core.jobs.runtime import JobRuntime
+
+    config = Config.from_env()
+    if config.embedded_broker:
+        raise click.UsageError(
+            "yishi worker needs a broker: set YISHI_BROKER_URL=redis://host:6379/0. "
+            "Without one, `yishi serve` already runs every job in-process."
+        )
+    click.echo(f"worker: {threads} threads, broker {config.broker_url.split('@')[-1]}")
+    asyncio.run(_run_until_signal(
+        lambda runtime: JobRuntime(runtime, worker=True, scheduler=False, dispatch=True,
+                                   namespace=namespace, worker_threads=threads)
+    ))
 
 
 @click.command()
-def scheduler() -> None:
-    """PLACEHOLDER"""
+@click.option("--interval", default=20.0, show_default=True, help="Seconds between ticks.")
+@click.option("--namespace", default="yishi", show_default=True, help="Redis key prefix (same as the app's).")
+def scheduler(interval: float, namespace: str) -> None:
+    """Fire periodic jobs declared by plugins (one fire per slot, even with several schedulers)."""
+    from core.jobs.runtime import JobRuntime
+
+    config = Config.from_env()
+    if config.embedded_broker:
+        # An in-memory broker here would have no worker behind it: leave the
+        # fired rows pending for the serving process to pick up on its sweep.
+        click.echo("scheduler: no YISHI_BROKER_URL; `yishi serve` schedules by itself, "
+                   "fired jobs wait in the outbox for it")
+    asyncio.run(_run_until_signal(
+        lambda runtime: JobRuntime(runtime, worker=False, scheduler=True, dispatch=not config.embedded_broker,
+                                   namespace=namespace, scheduler_interval=interval)
+    ))

@@ -1,0 +1,99 @@
+"""Fixtures for job tests: each test runs with the embedded broker and with Redis.
+
+Import the fixtures into a test module (``from tests.jobs_fixtures import …``).
+The ``config`` here replaces the conftest one for those modules only, adding
+the broker URL. Redis gets a key namespace of its own per test, deleted
+afterwards; an unreachable Redis fails the test rather than skipping it.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+
+import pytest
+import pytest_asyncio
+import redis
+from sqlalchemy import select
+
+from core.config import Config
+from core.jobs.runtime import JobRuntime
+from core.models import OutboxJob
+from tests.conftest import REDIS_URL
+
+BROKERS = ["embedded", "redis"]
+
+
+@pytest.fixture(params=BROKERS)
+def broker_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def redis_namespace(broker_kind) -> Iterable[str | None]:
+    if broker_kind != "redis":
+        yield None
+        return
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise RuntimeError(f"Redis at {REDIS_URL} is unreachable: {exc}. Start it (see README).") from exc
+    namespace = f"yishi-test-{uuid.uuid4().hex[:12]}"
+    yield namespace
+    for key in client.scan_iter(match=f"{namespace}*", count=500):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def config(database_url, tmp_path, broker_kind) -> Config:
+    return Config.from_env(
+        database_url=database_url,
+        broker_url=REDIS_URL if broker_kind == "redis" else None,
+        data_dir=tmp_path,
+        upload_dir=tmp_path / "uploads",
+    )
+
+
+# Short worker poll so start/stop and delayed retries take milliseconds.
+FAST = dict(worker_threads=3, worker_timeout_ms=50, stop_timeout=5.0)
+
+
+@pytest_asyncio.fixture
+async def make_jobs(runtime, redis_namespace) -> AsyncIterator[Callable[..., Awaitable[JobRuntime]]]:
+    """Start JobRuntimes for ``runtime`` (worker + dispatch, no scheduler loop by default); all stopped after."""
+    started: list[JobRuntime] = []
+
+    async def start(**options) -> JobRuntime:
+        values = dict(FAST, worker=True, scheduler=False, dispatch=True, namespace=redis_namespace or "yishi")
+        values.update(options)
+        jobs = JobRuntime(runtime, **values)
+        await jobs.start()
+        started.append(jobs)
+        return jobs
+
+    yield start
+    for jobs in reversed(started):
+        await jobs.stop()
+
+
+async def wait_finished(runtime, outbox_id: int, timeout: float = 10.0) -> OutboxJob:
+    """Poll the outbox row until the worker finished it (done or failed)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with runtime.sessions() as session:
+            row = await session.get(OutboxJob, outbox_id)
+        if row is not None and row.status in ("done", "failed"):
+            return row
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"outbox row {outbox_id} not finished after {timeout}s: {row and row.status}")
+        await asyncio.sleep(0.02)
+
+
+async def outbox_rows(runtime, actor: str | None = None) -> list[OutboxJob]:
+    async with runtime.sessions() as session:
+        query = select(OutboxJob).order_by(OutboxJob.id)
+        if actor is not None:
+            query = query.where(OutboxJob.actor == actor)
+        return list((await session.scalars(query)).all())
