@@ -127,3 +127,33 @@ def yishi_catalogue(region_code):
 
     Collected from every plugin (not firstresult).
     """
+
+
+@hookspec
+def yishi_council_composition_rules(council, roster):
+    """Check who sits on a council (e.g. Tianshui's "1+7+X", 20–30 fixed
+    members, at most half cadres; Lianyungang's ≥3 CPPCC members).
+
+    Arguments:
+
+    * ``council``: a ``core.councils.rules.CouncilSnapshot`` (region code,
+      kind ``street`` / ``community`` / ``district`` / ``city``, name, term
+      number and dates) of the council being checked;
+    * ``roster``: a tuple of ``core.councils.rules.MemberSnapshot``, the
+      members who would be serving once the change is saved (category,
+      cadre / CPPCC flags, grid, role in the council, director posts).
+
+    Both are frozen plain values: a rule reads them and touches no database.
+
+    Return: a list of ``core.councils.rules.Violation`` (rule id, the
+    violation in plain Chinese and English words, e.g. "固定成员 18 人，少于
+    20 人", and ``blocking``), or an empty list / None when the council
+    complies. Non-blocking violations are shown next to the saved roster.
+    A blocking one refuses, with 409 and its words, a change that would
+    newly break it; a blocking rule already broken before the change does
+    not stop it, so a roster can be built up or repaired step by step.
+    Rules are matched by ``rule_id``, which must therefore be stable.
+
+    Collected from every plugin (not firstresult): the violations of all
+    rules are shown together.
+    """

@@ -1,0 +1,4 @@
+"""The audit trail: ``record`` every change, ``verify`` the hash chain."""
+from core.audit.service import VerifyReport, record, verify
+
+__all__ = ["VerifyReport", "record", "verify"]

@@ -1,0 +1,1 @@
+"""Councils (协商议事会): terms, members and the composition rules plugins impose."""
