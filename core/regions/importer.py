@@ -175,24 +175,33 @@ def read_divisions(directory: str | Path, cities: Iterable[str] | None = None,
         errors.raise_if_any()
 
     tree: dict[str, dict[str, str]] = {}
-    # Codes seen per level, and codes whose own line was rejected (their
-    # children would only repeat the same problem as "parent missing").
+    # Codes accepted per level, and codes whose own line was rejected.
     seen: dict[RegionLevel, set[str]] = {level: set() for level in LEVEL_ORDER}
     rejected: set[str] = set()
+    # Levels whose file had errors: a child of a bad line would only repeat
+    # the same problem as "parent missing", so orphans there go unreported
+    # (still rejected) until the parent file is clean.
+    faulty: set[RegionLevel] = set()
     parent_level = {spec.level: prev.level for prev, spec in zip(FILE_SPECS, FILE_SPECS[1:])}
 
     for spec in FILE_SPECS:
         path = _locate(directory, spec.stem)
         if path is None:
             errors.add(f"{directory / spec.stem}.csv[.gz]", "文件不存在", "file not found")
+            faulty.add(spec.level)
             continue
         if echo:
             echo(f"读取 reading {path.name}")
+        before = errors.total
+        silent = False
         try:
-            _read_file(path, spec, wanted, tree, seen, rejected, parent_level.get(spec.level), errors)
+            silent = _read_file(path, spec, wanted, tree, seen, rejected, parent_level.get(spec.level),
+                                parent_level.get(spec.level) in faulty, errors)
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             errors.add(path.name, f"无法读取（须为 UTF-8 编码的 CSV 或 gzip 压缩的 CSV）：{exc}",
                        f"cannot be read (expected UTF-8 CSV, optionally gzip-compressed): {exc}")
+        if errors.total > before or silent:
+            faulty.add(spec.level)
 
     if wanted is not None:
         for code in sorted(wanted - seen[RegionLevel.city]):
@@ -208,7 +217,8 @@ def read_divisions(directory: str | Path, cities: Iterable[str] | None = None,
 
 def _read_file(path: Path, spec: _FileSpec, wanted: set[str] | None, tree: dict[str, dict[str, str]],
                seen: dict[RegionLevel, set[str]], rejected: set[str], parent_level: RegionLevel | None,
-               errors: _Errors) -> None:
+               parents_faulty: bool, errors: _Errors) -> bool:
+    """Read one file into ``tree``; returns whether a row was rejected without a report."""
     file_name = path.name
     code_length = spec.level.code_length
     with _open_text(path) as fh:
@@ -217,17 +227,17 @@ def _read_file(path: Path, spec: _FileSpec, wanted: set[str] | None, tree: dict[
             header = next(reader)
         except StopIteration:
             errors.add(f"{file_name}:1", "文件为空，缺少表头", "empty file, header missing")
-            return
+            return False
         except csv.Error as exc:
             errors.add(f"{file_name}:1", f"表头格式错误：{exc}", f"malformed header: {exc}")
-            return
+            return False
         header = [h.strip() for h in header]
         required = ["code", "name"] + ([spec.parent_column] if spec.parent_column else [])
         missing = [c for c in required if c not in header]
         if missing:
             errors.add(f"{file_name}:1", f"表头缺少列：{', '.join(missing)}",
                        f"header lacks column(s): {', '.join(missing)}")
-            return
+            return False
         width = len(header)
         code_at, name_at = header.index("code"), header.index("name")
         prefix_at = [(header.index(col), col, length) for col, length in PREFIX_COLUMNS.items()
@@ -236,6 +246,7 @@ def _read_file(path: Path, spec: _FileSpec, wanted: set[str] | None, tree: dict[
         parent_at = header.index(spec.parent_column) if spec.parent_column else None
         parents = seen[parent_level] if parent_level else None
         own = seen[spec.level]
+        silent = False
 
         while True:
             try:
@@ -288,12 +299,15 @@ def _read_file(path: Path, spec: _FileSpec, wanted: set[str] | None, tree: dict[
             if parents is not None:
                 parent = row[parent_at].strip()
                 if parent not in parents:
-                    if parent not in rejected:
+                    if parents_faulty:
+                        silent = True
+                    else:
                         errors.add(where, f"上级区划“{parent}”不存在", f"parent region '{parent}' is missing")
                     rejected.add(code)
                     continue
             own.add(code)
             tree.setdefault(code[:4], {})[code] = name
+    return silent
 
 
 def _parent_of(code: str) -> str | None:
