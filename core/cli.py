@@ -64,22 +64,27 @@ def _register_subcommands() -> None:
     for command in (users, regions, tenants, worker, scheduler, demo):
         main.add_command(command)
 
-    @main.group()
-    def plugin() -> None:
-        """Commands contributed by plugins."""
-
     from core.plugins import make_plugin_manager
 
-    host = make_plugin_manager()
+    main.add_command(plugin_command_group(make_plugin_manager()))
+
+
+def plugin_command_group(host) -> click.Group:
+    """``yishi plugin <name> …``: one subgroup per plugin that contributes commands.
+
+    Built from a given plugin host so a test can build it with a throwaway plugin.
+    Plugin commands live under this group only, so none can shadow a core command.
+    """
+    group = click.Group(name="plugin", help="Commands contributed by plugins.")
     for name, manifest in host.manifests().items():
-        plugin_obj = host.plugin_named(name)
-        impl = getattr(plugin_obj, "yishi_cli_commands", None)
+        impl = getattr(host.plugin_named(name), "yishi_cli_commands", None)
         commands = impl() if impl else []
         if commands:
-            group = click.Group(name=name, help=manifest.title_zh)
+            subgroup = click.Group(name=name, help=manifest.title_zh)
             for command in commands:
-                group.add_command(command)
-            plugin.add_command(group)
+                subgroup.add_command(command)
+            group.add_command(subgroup)
+    return group
 
 
 _register_subcommands()
