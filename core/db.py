@@ -65,11 +65,17 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+def ensure_sqlite_dir(database_url: str) -> None:
+    """SQLite makes the file but not its folder; a fresh data dir needs one."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    ensure_sqlite_dir(database_url)
+    if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")

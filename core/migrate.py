@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from core.db import ensure_sqlite_dir
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -20,6 +22,7 @@ def alembic_config(database_url: str) -> AlembicConfig:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` to ``revision``. Safe to repeat."""
+    ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
