@@ -20,6 +20,8 @@ def main(verbose: bool) -> None:
     """议事 Yishi: grassroots consultation councils platform."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migration chatter hides what the command itself says.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @main.group()
