@@ -1,0 +1,161 @@
+"""Councils over HTTP, under ``/regions/{code}/council``.
+
+The guard has already checked ``council.read`` / ``council.manage`` at the
+region in the path. Saves answer with the roster and the composition rules'
+remarks; a rule marked blocking turns the save into a 409.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+from litestar import get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.authz.principal import Principal
+from core.councils import service
+from core.councils.service import MemberData, RosterChange
+from core.errors import not_found
+from core.models import Council, Region
+from core.runtime import Runtime
+
+READ = {"action": "council.read"}
+MANAGE = {"action": "council.manage"}
+
+
+class CouncilEdit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    venue: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class TermStart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    starts_on: date
+    ends_on: date | None = None
+
+
+class MemberLeave(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Defaults to today.
+    left_on: date | None = None
+    notes: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+async def _hooks(db: AsyncSession, runtime, code: str):
+    return await service.hooks_for_region(db, runtime.plugins, code)
+
+
+async def _overview(db: AsyncSession, runtime, code: str, council: Council | None) -> dict:
+    if council is None:
+        # Not created until first written to; show what it would be.
+        region = await db.get(Region, code)
+        if region is None:  # pragma: no cover - the guard answered 404 already
+            raise not_found("区划", "region")
+        return {"council": {"id": None, "region_code": code, "kind": region.level,
+                            "name": service.default_council_name(region), "venue": "", "exists": False},
+                "term": None, "terms": [], "roster": [], "violations": []}
+    term = await service.current_term(db, council)
+    members = await service.roster(db, term) if term else []
+    violations = await service.check_composition(db, council, await _hooks(db, runtime, code), term)
+    return {"council": {**service.council_dict(council), "exists": True},
+            "term": service.term_dict(term) if term else None,
+            "terms": [service.term_dict(t) for t in await service.list_terms(db, council)],
+            "roster": [service.member_dict(m) for m in members],
+            "violations": [v.as_dict() for v in violations]}
+
+
+async def _change_answer(db: AsyncSession, change: RosterChange) -> dict:
+    # A term starting later shows the roster it will start with.
+    members = (await service.roster(db, change.term, max(service.today(), change.term.starts_on))
+               if change.term else [])
+    answer = {"council": {**service.council_dict(change.council), "exists": True},
+              "term": service.term_dict(change.term) if change.term else None,
+              "roster": [service.member_dict(m) for m in members],
+              "violations": [v.as_dict() for v in change.violations]}
+    if change.member is not None:
+        answer["member"] = service.member_dict(change.member)
+    return answer
+
+
+async def _existing(db: AsyncSession, code: str) -> Council:
+    council = await service.get_council(db, code)
+    if council is None:
+        raise not_found("议事会", "council")
+    return council
+
+
+@get("/regions/{code:str}/council", opt=READ, summary="The region's council, current term, roster and rule remarks")
+async def council_detail(code: FromPath[str], db: NamedDependency[AsyncSession],
+                         runtime: NamedDependency[Runtime]) -> dict:
+    return await _overview(db, runtime, code, await service.get_council(db, code))
+
+
+@put("/regions/{code:str}/council", opt=MANAGE, summary="Name the council and its venue (creates it if needed)")
+async def council_edit(code: FromPath[str], data: CouncilEdit, db: NamedDependency[AsyncSession],
+                       runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
+    council = await service.ensure_council(db, code, actor=principal)
+    await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
+    return await _overview(db, runtime, code, council)
+
+
+@get("/regions/{code:str}/council/members", opt=READ,
+     summary="Members serving on a date (default today); with history=true, everyone in the term")
+async def council_members(code: FromPath[str], db: NamedDependency[AsyncSession],
+                          on: FromQuery[date | None] = None, history: FromQuery[bool] = False) -> dict:
+    council = await _existing(db, code)
+    term = await service.current_term(db, council, on)
+    if term is None:
+        return {"term": None, "members": []}
+    members = await service.term_members(db, term) if history else await service.roster(db, term, on)
+    return {"term": service.term_dict(term), "members": [service.member_dict(m) for m in members]}
+
+
+@post("/regions/{code:str}/council/members", opt=MANAGE, summary="Seat a member (creates the council if needed)")
+async def council_member_add(code: FromPath[str], data: MemberData, db: NamedDependency[AsyncSession],
+                             runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
+    council = await service.ensure_council(db, code, actor=principal)
+    change = await service.add_member(db, council, data, actor=principal, hooks=await _hooks(db, runtime, code))
+    return await _change_answer(db, change)
+
+
+@put("/regions/{code:str}/council/members/{member_id:int}", opt=MANAGE, summary="Correct a member's details")
+async def council_member_edit(code: FromPath[str], member_id: FromPath[int], data: MemberData,
+                              db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                              principal: NamedDependency[Principal]) -> dict:
+    council = await _existing(db, code)
+    change = await service.update_member(db, council, member_id, data, actor=principal,
+                                         hooks=await _hooks(db, runtime, code))
+    return await _change_answer(db, change)
+
+
+@post("/regions/{code:str}/council/members/{member_id:int}/leave", opt=MANAGE, status_code=200,
+      summary="Record that a member left (the history keeps them)")
+async def council_member_leave(code: FromPath[str], member_id: FromPath[int], data: MemberLeave,
+                               db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                               principal: NamedDependency[Principal]) -> dict:
+    council = await _existing(db, code)
+    change = await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
+                                         hooks=await _hooks(db, runtime, code), notes=data.notes)
+    return await _change_answer(db, change)
+
+
+@get("/regions/{code:str}/council/terms", opt=READ, summary="The council's terms, first to last")
+async def council_terms(code: FromPath[str], db: NamedDependency[AsyncSession]) -> dict:
+    council = await service.get_council(db, code)
+    terms = await service.list_terms(db, council) if council else []
+    return {"terms": [service.term_dict(t) for t in terms]}
+
+
+@post("/regions/{code:str}/council/terms", opt=MANAGE,
+      summary="Start the next term, carrying over the members who have not left")
+async def council_term_start(code: FromPath[str], data: TermStart, db: NamedDependency[AsyncSession],
+                             runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
+    council = await service.ensure_council(db, code, actor=principal)
+    change = await service.start_term(db, council, data.starts_on, data.ends_on, actor=principal,
+                                      hooks=await _hooks(db, runtime, code))
+    return await _change_answer(db, change)
+
+
+ROUTES = [council_detail, council_edit, council_members, council_member_add, council_member_edit,
+          council_member_leave, council_terms, council_term_start]

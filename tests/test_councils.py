@@ -1,0 +1,391 @@
+"""Councils: created on demand, terms carry the roster over, history is kept,
+composition rules speak in plain words (or block), every change is audited."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import pytest_asyncio
+from litestar import Router
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from core import clock
+from core.app import API_PREFIX, create_app
+from core.audit import verify
+from core.auth.users import create_user, grant_role
+from core.councils import default_rules, service
+from core.councils.routes import ROUTES
+from core.councils.rules import Violation, fixed_members
+from core.councils.service import MemberData
+from core.models import AuditEntry, Council, CouncilMember, CouncilTerm, RegionPlugin
+from core.runtime import Runtime
+from core.plugins import PluginManifest, builtin_plugins, hookimpl, make_plugin_manager
+from tests.helpers import SMALL_TREE, add_regions
+
+pytestmark = pytest.mark.asyncio
+
+COMMUNITY = "620502001001"  # 进步巷社区, Tianshui
+STREET = "620502001"
+NINGBO_COMMUNITY = "330203001001"
+PASSWORD = "council-test-pw"
+
+
+class TianshuiRules:
+    """A regional plugin as Tianshui would write it (seed 000): 20–30 fixed
+    members (a remark), community cadres at most half of them (blocking)."""
+
+    @hookimpl
+    def yishi_manifest(self):
+        return PluginManifest(name="tianshui_council", title_zh="天水议事会组成", title_en="Tianshui composition")
+
+    @hookimpl
+    def yishi_council_composition_rules(self, council, roster):
+        if council.kind != "community":
+            return []
+        fixed = fixed_members(roster)
+        found = []
+        if len(fixed) < 20:
+            found.append(Violation("tianshui.fixed_min", f"固定成员 {len(fixed)} 人，少于 20 人",
+                                   f"{len(fixed)} fixed members, fewer than 20"))
+        cadres = sum(1 for m in fixed if m.is_cadre)
+        if fixed and cadres * 2 > len(fixed):
+            found.append(Violation("tianshui.cadre_half", f"社区干部 {cadres} 人，超过固定成员半数",
+                                   f"{cadres} cadres, more than half of the fixed members", blocking=True))
+        return found
+
+
+@pytest.fixture
+def plugin_host():
+    extra = [TianshuiRules()]
+    if default_rules not in builtin_plugins():
+        extra.append(default_rules)
+    return make_plugin_manager(extra_plugins=extra)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today():
+    # 2024-06-01 10:00 in Beijing.
+    clock.set_now(datetime(2024, 6, 1, 2, 0, tzinfo=timezone.utc))
+
+
+@pytest_asyncio.fixture
+async def tree(db):
+    await add_regions(db, *SMALL_TREE)
+    db.add(RegionPlugin(region_code="6205", plugin="tianshui_council", enabled=True))
+    await db.commit()
+
+
+def member(name: str, category: str, **kw) -> MemberData:
+    return MemberData(name=name, category=category, **kw)
+
+
+async def hooks(db, runtime, code=COMMUNITY):
+    return await service.hooks_for_region(db, runtime.plugins, code)
+
+
+async def audit_actions(db) -> list[str]:
+    return list(await db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+# -- the service ----------------------------------------------------------------
+
+async def test_council_is_created_on_demand_once(db, tree):
+    assert await service.get_council(db, COMMUNITY) is None
+    council = await service.ensure_council(db, COMMUNITY, actor="cli")
+    again = await service.ensure_council(db, COMMUNITY, actor="cli")
+    await db.commit()
+    assert again.id == council.id
+    assert (council.kind, council.name) == ("community", "进步巷社区协商议事会")
+    street = await service.ensure_council(db, STREET)
+    district = await service.ensure_council(db, "620502")  # for escalated matters
+    assert (street.kind, district.kind) == ("street", "district")
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(Council)) == 3
+    assert await audit_actions(db) == ["council.create"] * 3
+
+
+async def test_first_member_opens_the_first_term(db, tree, runtime):
+    council = await service.ensure_council(db, COMMUNITY)
+    change = await service.add_member(db, council, member("张书记", "party_secretary", role_in_council="chair"),
+                                      hooks=await hooks(db, runtime))
+    await db.commit()
+    assert change.term.number == 1 and change.term.starts_on == date(2024, 6, 1)
+    assert [m.name for m in await service.roster(db, change.term)] == ["张书记"]
+
+
+async def test_new_term_copies_the_roster_of_members_still_serving(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    await service.start_term(db, council, date(2021, 3, 1), date(2024, 2, 29), hooks=h)
+    a = (await service.add_member(db, council, member("甲", "party_secretary", joined_on=date(2021, 3, 1)),
+                                  hooks=h)).member
+    b = (await service.add_member(db, council, member("乙", "legal_worker", joined_on=date(2021, 3, 1),
+                                                      grid="第三网格"), hooks=h)).member
+    c = (await service.add_member(db, council, member("丙", "resident", joined_on=date(2022, 1, 1)),
+                                  hooks=h)).member
+    await service.member_leaves(db, council, c.id, date(2023, 5, 1), hooks=h)
+    change = await service.start_term(db, council, date(2024, 3, 1), date(2027, 2, 28), hooks=h)
+    await db.commit()
+
+    new_term = change.term
+    assert new_term.number == 2
+    carried = await service.roster(db, new_term)
+    assert sorted(m.name for m in carried) == ["乙", "甲"]
+    assert {m.carried_from_id for m in carried} == {a.id, b.id}
+    assert all(m.joined_on == date(2024, 3, 1) for m in carried)
+    assert next(m for m in carried if m.name == "乙").grid == "第三网格"
+    # The old term is untouched: three people sat in it, and its roster on a past day is as it was.
+    old_term = (await service.list_terms(db, council))[0]
+    assert len(await service.term_members(db, old_term)) == 3
+    assert sorted(m.name for m in await service.roster(db, old_term, date(2022, 6, 1))) == ["丙", "乙", "甲"]
+    # Today falls in term 2.
+    assert (await service.current_term(db, council)).id == new_term.id
+
+
+async def test_open_previous_term_is_closed_the_day_before(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    first = (await service.start_term(db, council, date(2021, 3, 1), hooks=h)).term
+    await service.start_term(db, council, date(2024, 3, 1), hooks=h)
+    await db.commit()
+    assert first.ends_on == date(2024, 2, 29)
+    assert "council.term.close" in await audit_actions(db)
+
+
+async def test_term_dates_are_checked(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    await service.start_term(db, council, date(2024, 3, 1), hooks=h)
+    with pytest.raises(Exception) as err:
+        await service.start_term(db, council, date(2024, 1, 1), hooks=h)
+    assert err.value.status_code == 400 and err.value.fields[0].field == "starts_on"
+    with pytest.raises(Exception) as err:
+        await service.start_term(db, council, date(2025, 1, 1), date(2024, 12, 1), hooks=h)
+    assert err.value.fields[0].field == "ends_on"
+
+
+async def test_leaving_member_keeps_history_and_leaves_the_current_roster(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    stay = (await service.add_member(db, council, member("李主任", "residents_committee",
+                                                         is_residents_committee_director=True), hooks=h)).member
+    go = (await service.add_member(db, council, member("王律师", "legal_worker"), hooks=h)).member
+    change = await service.member_leaves(db, council, go.id, hooks=h, notes="工作调动")
+    await db.commit()
+    assert [m.id for m in await service.roster(db, change.term)] == [stay.id]
+    history = await service.term_members(db, change.term)
+    assert {m.id: m.left_on for m in history} == {stay.id: None, go.id: date(2024, 6, 1)}
+    assert "工作调动" in (await db.get(CouncilMember, go.id)).notes
+    with pytest.raises(Exception) as err:
+        await service.member_leaves(db, council, go.id, hooks=h)
+    assert err.value.status_code == 409
+
+
+async def test_default_rule_names_missing_categories_in_chinese(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    change = await service.add_member(db, council, member("赵代表", "deputies", is_cppcc=True), hooks=h)
+    by_rule = {v.rule_id: v for v in change.violations}
+    assert by_rule["council_rules.party_secretary"].message_zh == "缺少“1”：党组织书记未列为议事会成员"
+    missing = by_rule["council_rules.fixed_categories"]
+    assert missing.message_zh.startswith("七类固定成员缺少 6 类：党组织班子代表、")
+    assert "两代表一委员" not in missing.message_zh and "法律工作者" in missing.message_zh
+    assert by_rule["tianshui.fixed_min"].message_zh == "固定成员 1 人，少于 20 人"
+    assert not any(v.blocking for v in change.violations)
+
+
+async def test_regional_rule_applies_only_where_enabled(db, tree, runtime):
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    change = await service.add_member(db, council, member("钱书记", "party_secretary"),
+                                      hooks=await hooks(db, runtime, NINGBO_COMMUNITY))
+    assert {v.rule_id for v in change.violations} == {"council_rules.fixed_categories"}
+
+
+async def test_complete_council_has_no_default_remarks(db, tree, runtime):
+    h = await hooks(db, runtime, NINGBO_COMMUNITY)
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    for i, category in enumerate(["party_secretary", "party_committee", "residents_committee",
+                                  "supervisory_committee", "deputies", "legal_worker", "organisation",
+                                  "resident", "expert"]):
+        change = await service.add_member(db, council, member(f"成员{i}", category), hooks=h)
+    assert change.violations == []
+
+
+async def test_blocking_rule_refuses_and_saves_nothing(db, tree, runtime):
+    h = await hooks(db, runtime)
+    council = await service.ensure_council(db, COMMUNITY)
+    await service.add_member(db, council, member("居民甲", "resident"), hooks=h)
+    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), hooks=h)
+    await db.commit()
+    entries_before = await db.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(Exception) as err:
+        await service.add_member(db, council, member("委员", "residents_committee", is_cadre=True), hooks=h)
+    assert err.value.status_code == 409
+    assert err.value.message_zh == "议事会组成不符合规定：社区干部 2 人，超过固定成员半数"
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(CouncilMember)) == 2
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)) == entries_before
+
+
+async def test_blocking_rule_already_broken_does_not_stop_repairs(db, tree, runtime):
+    council = await service.ensure_council(db, COMMUNITY)
+    plain = await hooks(db, runtime, NINGBO_COMMUNITY)  # Tianshui's rule off: build a roster that breaks it
+    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), hooks=plain)
+    second = (await service.add_member(db, council, member("干部", "party_committee", is_cadre=True),
+                                       hooks=plain)).member
+    h = await hooks(db, runtime)
+    change = await service.add_member(db, council, member("居民", "resident"), hooks=h)
+    assert any(v.rule_id == "tianshui.cadre_half" for v in change.violations)
+    change = await service.member_leaves(db, council, second.id, hooks=h)
+    assert not any(v.rule_id == "tianshui.cadre_half" for v in change.violations)
+
+
+async def test_member_input_is_checked_field_by_field(db, tree, runtime):
+    council = await service.ensure_council(db, COMMUNITY)
+    with pytest.raises(Exception) as err:
+        await service.add_member(db, council, member("某人", "mayor", role_in_council="boss", user_id=999),
+                                 hooks=await hooks(db, runtime))
+    assert err.value.status_code == 400
+    assert [f.field for f in err.value.fields] == ["category", "role_in_council", "user_id"]
+    assert "未知成员类别“mayor”" in err.value.fields[0].message_zh
+
+
+async def test_every_change_is_audited_with_before_and_after(db, tree, runtime):
+    h = await hooks(db, runtime)
+    user = await create_user(db, "chair_zhang", PASSWORD, "张主任")
+    council = await service.ensure_council(db, COMMUNITY, actor=user)
+    await service.update_council(db, council, actor=user, venue="社区二楼议事厅")
+    added = (await service.add_member(db, council, member("孙", "resident", user_id=user.id), actor=user,
+                                      hooks=h)).member
+    await service.update_member(db, council, added.id, member("孙", "resident", grid="一网格", user_id=user.id),
+                                actor=user, hooks=h)
+    await service.member_leaves(db, council, added.id, actor=user, hooks=h)
+    await service.start_term(db, council, date(2024, 9, 1), hooks=h, actor=user)
+    await db.commit()
+    rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert [r.action for r in rows] == ["council.create", "council.update", "council.term.start",
+                                        "council.member.add", "council.member.update", "council.member.leave",
+                                        "council.term.close", "council.term.start"]
+    assert {r.actor_user_id for r in rows} == {user.id}
+    assert all(r.region_code == COMMUNITY for r in rows)
+    assert rows[1].before["venue"] == "" and rows[1].after["venue"] == "社区二楼议事厅"
+    assert rows[4].before["grid"] == "" and rows[4].after["grid"] == "一网格"
+    assert rows[5].before["left_on"] is None and rows[5].after["left_on"] == "2024-06-01"
+    assert (await verify(db)).ok
+
+
+# -- over HTTP --------------------------------------------------------------------
+
+@pytest_asyncio.fixture
+async def client(runtime, tree):
+    # The test client runs the app on its own loop; asyncpg connections stay
+    # on the loop that opened them, so the app gets its own engine.
+    app = create_app(Runtime.build(runtime.config, plugins=runtime.plugins))
+    if not any(r.path.startswith(f"{API_PREFIX}/regions/{{code:str}}/council") for r in app.routes):
+        # Until core.app mounts the council routes itself.
+        app.register(Router(path=API_PREFIX, route_handlers=ROUTES))
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+async def login_as(db, client, username: str, role: str, region: str) -> dict:
+    user = await create_user(db, username, PASSWORD)
+    await grant_role(db, user, role, region)
+    await db.commit()
+    answer = await client.post(f"{API_PREFIX}/auth/login", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    client.cookies.clear()  # authenticate by header only
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+async def test_http_council_lifecycle(db, client):
+    staff = await login_as(db, client, "dacheng_staff", "street_staff", STREET)
+    url = f"{API_PREFIX}/regions/{COMMUNITY}/council"
+
+    shown = (await client.get(url, headers=staff)).json()
+    assert shown["council"]["exists"] is False and shown["council"]["name"] == "进步巷社区协商议事会"
+    assert await db.scalar(select(func.count()).select_from(Council)) == 0
+
+    answer = await client.put(url, json={"venue": "进步巷社区议事厅"}, headers=staff)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["council"]["venue"] == "进步巷社区议事厅"
+
+    answer = await client.post(f"{url}/terms", json={"starts_on": "2024-01-01", "ends_on": "2026-12-31"},
+                               headers=staff)
+    assert answer.status_code == 201, answer.text
+
+    answer = await client.post(f"{url}/members", headers=staff, json={
+        "name": "张书记", "category": "party_secretary", "role_in_council": "chair", "joined_on": "2024-01-01"})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    chair_id = body["member"]["id"]
+    assert body["member"]["category_zh"] == "党组织书记"
+    remarks = [v["message_zh"] for v in body["violations"]]
+    assert "固定成员 1 人，少于 20 人" in remarks
+
+    answer = await client.post(f"{url}/members", headers=staff, json={"name": "刘", "category": "resident",
+                                                                       "grid": "二网格"})
+    resident_id = answer.json()["member"]["id"]
+    answer = await client.post(f"{url}/members/{resident_id}/leave", headers=staff, json={})
+    assert answer.status_code == 200, answer.text
+    assert [m["id"] for m in answer.json()["roster"]] == [chair_id]
+
+    listed = (await client.get(f"{url}/members", headers=staff, params={"history": "true"})).json()
+    assert {m["id"]: m["left_on"] for m in listed["members"]} == {chair_id: None, resident_id: "2024-06-01"}
+    current = (await client.get(f"{url}/members", headers=staff)).json()
+    assert [m["id"] for m in current["members"]] == [chair_id]
+
+    shown = (await client.get(url, headers=staff)).json()
+    assert shown["council"]["exists"] is True and shown["term"]["number"] == 1
+    assert [m["name"] for m in shown["roster"]] == ["张书记"]
+    assert any(v["message_zh"] == "固定成员 1 人，少于 20 人" for v in shown["violations"])
+
+    actions = await audit_actions(db)
+    assert actions == ["council.create", "council.update", "council.term.start", "council.member.add",
+                       "council.member.add", "council.member.leave"]
+    assert (await verify(db)).ok
+
+
+async def test_http_blocking_rule_is_409_and_nothing_saved(db, client):
+    staff = await login_as(db, client, "dacheng_staff2", "street_staff", STREET)
+    url = f"{API_PREFIX}/regions/{COMMUNITY}/council/members"
+    for body in ({"name": "居民", "category": "resident"},
+                 {"name": "书记", "category": "party_secretary", "is_cadre": True}):
+        first = await client.post(url, headers=staff, json=body)
+        assert first.status_code == 201, first.text
+    entries = await db.scalar(select(func.count()).select_from(AuditEntry))
+    answer = await client.post(url, headers=staff, json={"name": "主任", "category": "residents_committee",
+                                                         "is_cadre": True})
+    assert answer.status_code == 409
+    error = answer.json()["error"]
+    assert error["code"] == "council_composition"
+    assert "社区干部 2 人，超过固定成员半数" in error["message_zh"]
+    assert await db.scalar(select(func.count()).select_from(CouncilMember)) == 2
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
+async def test_http_bad_input_is_400_field_level(db, client):
+    staff = await login_as(db, client, "dacheng_staff3", "street_staff", STREET)
+    url = f"{API_PREFIX}/regions/{COMMUNITY}/council/members"
+    answer = await client.post(url, headers=staff, json={"name": "某", "category": "nobody"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"][0]["field"] == "category"
+    answer = await client.post(url, headers=staff, json={"category": "resident"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "validation_failed"
+    answer = await client.post(f"{url}/12345/leave", headers=staff, json={})
+    assert answer.status_code == 404
+
+
+async def test_http_access_follows_grants(db, client):
+    member_headers = await login_as(db, client, "jinbu_member", "council_member", COMMUNITY)
+    url = f"{API_PREFIX}/regions/{COMMUNITY}/council"
+    assert (await client.get(url, headers=member_headers)).status_code == 200
+    refused = await client.post(f"{url}/members", headers=member_headers,
+                                json={"name": "某", "category": "resident"})
+    assert refused.status_code == 403
+    other_city = await client.get(f"{API_PREFIX}/regions/{NINGBO_COMMUNITY}/council", headers=member_headers)
+    assert other_city.status_code == 404
+    assert (await client.get(url)).status_code == 401
+    assert await db.scalar(select(func.count()).select_from(CouncilTerm)) == 0
