@@ -333,7 +333,7 @@ def _cited_item(payload: Mapping[str, Any], catalogue: Catalogue, kind: str, def
     item = catalogue.get(code) if isinstance(code, str) else None
     if item is None or item.kind != kind:
         errors.append(FieldError("catalogue_item", f"议事目录中没有{kind_zh}条目“{code}”",
-                                 f"'{code}' is not a {kind} item of this region's catalogue"))
+                                 f"'{code}' is not an {kind} item of this region's catalogue"))
         return None
     return item
 
