@@ -18,9 +18,10 @@ from core.councils import default_rules, service
 from core.councils.routes import ROUTES
 from core.councils.rules import Violation, fixed_members
 from core.councils.service import MemberData
+from core.errors import ApiError
 from core.models import AuditEntry, Council, CouncilMember, CouncilTerm, RegionPlugin
-from core.runtime import Runtime
 from core.plugins import PluginManifest, builtin_plugins, hookimpl, make_plugin_manager
+from core.runtime import Runtime
 from tests.helpers import SMALL_TREE, add_regions
 
 pytestmark = pytest.mark.asyncio
@@ -157,10 +158,10 @@ async def test_term_dates_are_checked(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
     await service.start_term(db, council, date(2024, 3, 1), hooks=h)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         await service.start_term(db, council, date(2024, 1, 1), hooks=h)
     assert err.value.status_code == 400 and err.value.fields[0].field == "starts_on"
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         await service.start_term(db, council, date(2025, 1, 1), date(2024, 12, 1), hooks=h)
     assert err.value.fields[0].field == "ends_on"
 
@@ -177,7 +178,7 @@ async def test_leaving_member_keeps_history_and_leaves_the_current_roster(db, tr
     history = await service.term_members(db, change.term)
     assert {m.id: m.left_on for m in history} == {stay.id: None, go.id: date(2024, 6, 1)}
     assert "工作调动" in (await db.get(CouncilMember, go.id)).notes
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         await service.member_leaves(db, council, go.id, hooks=h)
     assert err.value.status_code == 409
 
@@ -219,7 +220,7 @@ async def test_blocking_rule_refuses_and_saves_nothing(db, tree, runtime):
     await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), hooks=h)
     await db.commit()
     entries_before = await db.scalar(select(func.count()).select_from(AuditEntry))
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         await service.add_member(db, council, member("委员", "residents_committee", is_cadre=True), hooks=h)
     assert err.value.status_code == 409
     assert err.value.message_zh == "议事会组成不符合规定：社区干部 2 人，超过固定成员半数"
@@ -243,7 +244,7 @@ async def test_blocking_rule_already_broken_does_not_stop_repairs(db, tree, runt
 
 async def test_member_input_is_checked_field_by_field(db, tree, runtime):
     council = await service.ensure_council(db, COMMUNITY)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         await service.add_member(db, council, member("某人", "mayor", role_in_council="boss", user_id=999),
                                  hooks=await hooks(db, runtime))
     assert err.value.status_code == 400

@@ -224,9 +224,8 @@ def _refuse_if_blocking(council: Council, term: CouncilTerm | None, current: lis
 
 
 def composition_refused(blocking: list[Violation]) -> ApiError:
-    err = ApiError(409, "council_composition", "议事会组成不符合规定：" + "；".join(v.message_zh for v in blocking),
-                   "the council's composition breaks a rule: " + "; ".join(v.message_en for v in blocking))
-    return err
+    return ApiError(409, "council_composition", "议事会组成不符合规定：" + "；".join(v.message_zh for v in blocking),
+                    "the council's composition breaks a rule: " + "; ".join(v.message_en for v in blocking))
 
 
 async def start_term(session: AsyncSession, council: Council, starts_on: date, ends_on: date | None = None, *,
@@ -326,7 +325,6 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
         if await current_term(session, council) is not None:
             raise validation_failed(FieldError("joined_on", f"{joined_on.isoformat()} 早于第一届任期",
                                                f"{joined_on.isoformat()} is before the first term"))
-        term = None  # opened below, once the rules agree
     else:
         _within_term(term, joined_on, "joined_on")
         if data.user_id is not None and any(m.user_id == data.user_id for m in await roster(session, term, joined_on)):
