@@ -410,24 +410,8 @@ async def member_leaves(session: AsyncSession, council: Council, member_id: int,
 
 # -- which plugins speak for a region ------------------------------------------
 
-async def enabled_plugins(session: AsyncSession, region_code: str) -> set[str]:
-    """Plugins switched on for the region: the narrowest region that says on or off decides.
-
-    Stand-in until core.tenants offers the same answer; same table, same rule.
-    """
-    from core.models import RegionPlugin
-    from core.models.region import ancestor_codes
-
-    codes = ancestor_codes(region_code)
-    rows = (await session.execute(select(RegionPlugin.region_code, RegionPlugin.plugin, RegionPlugin.enabled)
-                                  .where(RegionPlugin.region_code.in_(codes)))).all()
-    depth = {code: len(code) for code in codes}
-    decided: dict[str, tuple[int, bool]] = {}
-    for code, plugin, enabled in rows:
-        if plugin not in decided or depth[code] > decided[plugin][0]:
-            decided[plugin] = (depth[code], enabled)
-    return {plugin for plugin, (_, enabled) in decided.items() if enabled}
-
-
 async def hooks_for_region(session: AsyncSession, plugin_host, region_code: str):
-    return plugin_host.hooks_for(await enabled_plugins(session, region_code))
+    """Hook callers limited to the built-ins and the plugins enabled at ``region_code``."""
+    from core.tenants.settings import enabled_plugins
+
+    return plugin_host.hooks_for(await enabled_plugins(session, plugin_host, region_code))
