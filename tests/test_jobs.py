@@ -9,6 +9,7 @@ import asyncio
 import threading
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,11 +17,13 @@ from sqlalchemy import select
 
 from core import clock
 from core.jobs import ScheduledJob, enqueue, job
-from core.jobs.runtime import DEFAULT_LEASE
+from core.jobs.runtime import DEFAULT_LEASE, JobRuntime
 from core.jobs.scheduler import Scheduler, collect_scheduled_jobs, latest_slot
 from core.models import OutboxJob, ScheduledFire
 from core.plugins import hookimpl, make_plugin_manager
+from core.runtime import Runtime
 from tests.jobs_fixtures import (  # noqa: F401  (fixtures)
+    FAST,
     broker_kind,
     config,
     make_jobs,
@@ -250,6 +253,29 @@ def test_latest_slot_includes_a_slot_exactly_now():
     assert latest_slot("0 * * * *", on_the_hour - timedelta(seconds=1)) == on_the_hour - timedelta(hours=1)
 
 
-async def test_scheduled_jobs_are_collected_from_plugins(runtime):
+@pytest.mark.parametrize("broker_kind", ["embedded"])
+async def test_scheduled_jobs_are_collected_from_plugins(runtime, broker_kind):
     names = {scheduled.name for scheduled in collect_scheduled_jobs(runtime)}
     assert {"tests.hourly", "core.purge_expired_tokens"} <= names
+
+
+@pytest.mark.parametrize("broker_kind", ["redis"])
+async def test_embedded_and_redis_runtimes_coexist_in_one_process(runtime, make_jobs, broker_kind):
+    # Each runtime has its own broker and its own engine; a commit is handed
+    # over by the runtime owning the engine it was made on.
+    redis_jobs = await make_jobs()
+    embedded = Runtime.build(replace(runtime.config, broker_url=None), plugins=runtime.plugins)
+    embedded_jobs = JobRuntime(embedded, worker=True, scheduler=False, **FAST)
+    await embedded_jobs.start()
+    try:
+        assert (redis_jobs.backend, embedded_jobs.backend) == ("redis", "embedded")
+        assert redis_jobs.broker is not embedded_jobs.broker
+        via_redis, via_memory = token(), token()
+        redis_id = await enqueue_committed(runtime, "tests.jobs.record", token=via_redis)
+        memory_id = await enqueue_committed(embedded, "tests.jobs.record_sync", token=via_memory)
+        for runtime_, outbox_id in ((runtime, redis_id), (embedded, memory_id)):
+            assert (await wait_finished(runtime_, outbox_id)).status == "done"
+        assert CALLS[via_redis] == 1 and CALLS[via_memory] == 1
+    finally:
+        await embedded_jobs.stop()
+        await embedded.close()

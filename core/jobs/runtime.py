@@ -132,9 +132,8 @@ class JobRuntime:
         self._stopping = True
         self._stop.set()
         outbox.unregister_dispatcher(self.runtime.engine, self)
-        for task in self._background:
-            if task.get_name() == "yishi-outbox-sweep":
-                task.cancel()
+        # Not cancelled: a sweep or tick stopped between claiming rows and
+        # sending them would strand those rows until the next start or lease.
         await asyncio.gather(*self._background, return_exceptions=True)
         await asyncio.gather(*list(self._dispatches), return_exceptions=True)
         if self._worker is not None:
@@ -142,7 +141,8 @@ class JobRuntime:
         self.broker.close()
         client = getattr(self.broker, "client", None)
         if client is not None:
-            client.close()
+            # The broker made the pool from the URL; closing the client alone leaves it open.
+            client.connection_pool.disconnect()
         self._started = False
         log.info("jobs stopped")
 
@@ -230,8 +230,11 @@ class JobRuntime:
 
     async def _sweep_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._sweep_interval)
-            await self._guarded(self.sweep())
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self._sweep_interval)
+                return
+            except asyncio.TimeoutError:
+                await self._guarded(self.sweep())
 
     async def _guarded(self, coro) -> Any:
         # Start-up, after-commit and sweep hand-overs must not take the app
