@@ -372,3 +372,22 @@ async def test_http_submit_read_act_and_refuse(world, client):
     assert listed.status_code == 200 and listed.json()["total"] == 1
     assert "proposer_contact" not in listed.json()["items"][0]
     assert (await client.get(f"/api/v1/regions/{COMMUNITY}/topics", headers=outsider)).status_code == 404
+
+
+def test_a_regional_catalogue_replaces_the_generic_one(plugin_host):
+    from core.catalogue import EXCLUDED, CatalogueItem, catalogue_for_region
+
+    generic_codes = {item.code for item in catalogue_for_region(plugin_host, COMMUNITY, []).items}
+    assert "generic.buyi.1" in generic_codes and "generic.yi.1" in generic_codes
+
+    class Tianshui:
+        @hookimpl
+        def yishi_catalogue(self, region_code):
+            if not region_code.startswith("6205"):
+                return []
+            return [CatalogueItem("tianshui.buyi.5", EXCLUDED, 5, "超出街道社区职能权限的事项",
+                                  route="forward_upward")]
+
+    plugin_host.pm.register(Tianshui())
+    assert [i.code for i in catalogue_for_region(plugin_host, OTHER_CITY_COMMUNITY, []).items] == ["tianshui.buyi.5"]
+    assert {i.code for i in catalogue_for_region(plugin_host, COMMUNITY, []).items} == generic_codes

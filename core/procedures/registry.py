@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from core.errors import ApiError
 from core.plugins import PluginHost
@@ -44,6 +45,10 @@ class ProcedureRegistry:
         return sorted({k for k, _ in self._by_version})
 
 
+# Per host, with the plugin set it was built from; a test's host dies with its registry.
+_REGISTRIES: "WeakKeyDictionary[PluginHost, tuple[frozenset[int], ProcedureRegistry]]" = WeakKeyDictionary()
+
+
 def procedure_registry(host: PluginHost) -> ProcedureRegistry:
     """The registry for ``host``'s plugins, rebuilt when the set of plugins changes.
 
@@ -51,11 +56,11 @@ def procedure_registry(host: PluginHost) -> ProcedureRegistry:
     a topic keeps its procedure even if the region later switches plugins.
     """
     plugins = frozenset(map(id, host.pm.get_plugins()))
-    cached = getattr(host, "_yishi_procedures", None)
+    cached = _REGISTRIES.get(host)
     if cached is not None and cached[0] == plugins:
         return cached[1]
     registry = ProcedureRegistry(p for found in host.hook.yishi_procedures() for p in (found or ()))
-    host._yishi_procedures = (plugins, registry)
+    _REGISTRIES[host] = (plugins, registry)
     return registry
 
 

@@ -383,9 +383,9 @@ async def perform_action(session: AsyncSession, principal: Principal, topic_id: 
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
     procedure = _procedure_of(plugins, topic)
     roles = roles_at(authorizer, principal, topic.region_code)
-    config = await regional_config(session, plugins, topic.region_code)
+    settings = await resolve_settings(session, plugins, topic.region_code)
     before_state = state_of(topic)
-    transition = engine.apply(procedure, before_state, action, roles, _context(topic, config.settings))
+    transition = engine.apply(procedure, before_state, action, roles, _context(topic, settings))
     declared = transition.action
 
     errors: list[FieldError] = []
@@ -472,8 +472,8 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer)
     procedure = _procedure_of(plugins, topic)
     roles = roles_at(authorizer, principal, topic.region_code)
-    config = await regional_config(session, plugins, topic.region_code)
-    options = engine.action_options(procedure, state_of(topic), roles, _context(topic, config.settings))
+    settings = await resolve_settings(session, plugins, topic.region_code)
+    options = engine.action_options(procedure, state_of(topic), roles, _context(topic, settings))
     events = (await session.scalars(
         select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.id))).all()
     decisions = (await session.scalars(
