@@ -128,10 +128,6 @@ class _Problems:
         self.items.extend(err.fields)
 
 
-def _type_name(value: Any) -> str:
-    return type(value).__name__
-
-
 def _str_list(problems: _Problems, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.add(where, "应为字符串列表", "must be a list of strings")
