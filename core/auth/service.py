@@ -64,37 +64,42 @@ async def login(session: AsyncSession, config: Config, username: str, password: 
     return LoginResult(token=token, expires_at=expires_at, user=user)
 
 
-def principal_of(user: User, grants: list[RoleGrant] | None = None) -> Principal:
-    rows = user.grants if grants is None else grants
-    known = {r.value for r in Role}
-    # A role name no longer in the code (a removed plugin role) grants nothing.
-    pairs = sorted(((Role(g.role), g.region_code) for g in rows if g.role in known),
-                   key=lambda p: (p[0].value, p[1] or ""))
+_KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+def _grant_pairs(pairs) -> tuple[tuple[Role, str | None], ...]:
+    # A role name no longer in the code (say, of a removed plugin) grants nothing.
+    return tuple(sorted(((Role(role), code) for role, code in pairs if role in _KNOWN_ROLES),
+                        key=lambda p: (p[0].value, p[1] or "")))
+
+
+def principal_of(user: User) -> Principal:
+    """The principal of a loaded user (grants are loaded with the user)."""
     return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
-                     grants=tuple(pairs))
-
-
-async def load_grants(session: AsyncSession, user_id: int) -> list[tuple[str, str | None]]:
-    result = await session.execute(
-        select(RoleGrant.role, RoleGrant.region_code).where(RoleGrant.user_id == user_id))
-    return list(result)
+                     grants=_grant_pairs((g.role, g.region_code) for g in user.grants))
 
 
 async def resolve_token(session: AsyncSession, token: str) -> Principal:
-    """The principal a token stands for; 401 if unknown, expired, revoked or the user is inactive."""
+    """The principal a token stands for; 401 if unknown, expired, revoked or the user is inactive.
+
+    One round trip: the token, its user and the user's grants come back
+    together (one row per grant), since this runs before every request.
+    """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise session_expired()
-    row = (await session.execute(
+    rows = (await session.execute(
         select(AuthToken.expires_at, AuthToken.revoked_at, User.id, User.username, User.display_name,
-               User.is_active)
+               User.is_active, RoleGrant.role, RoleGrant.region_code)
         .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash == hash_token(token)))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= clock.now() or not row.is_active:
+        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+        .where(AuthToken.token_hash == hash_token(token)))).all()
+    if not rows:
         raise session_expired()
-    known = {r.value for r in Role}
-    grants = sorted(((Role(role), code) for role, code in await load_grants(session, row.id) if role in known),
-                    key=lambda p: (p[0].value, p[1] or ""))
-    return Principal(user_id=row.id, username=row.username, display_name=row.display_name, grants=tuple(grants))
+    row = rows[0]
+    if row.revoked_at is not None or row.expires_at <= clock.now() or not row.is_active:
+        raise session_expired()
+    return Principal(user_id=row.id, username=row.username, display_name=row.display_name,
+                     grants=_grant_pairs((r.role, r.region_code) for r in rows if r.role is not None))
 
 
 async def logout(session: AsyncSession, token: str) -> bool:
