@@ -29,7 +29,7 @@ def provide_runtime(state: State) -> Runtime:
     return state.runtime
 
 
-@get("/healthz", opt={"public": True}, sync_to_thread=False, summary="Health of the database and the broker")
+@get("/healthz", opt={"public": True}, summary="Health of the database and the broker")
 async def healthz(state: State) -> dict:
     runtime: Runtime = state.runtime
     report: dict = {"status": "ok"}
@@ -54,9 +54,11 @@ async def healthz(state: State) -> dict:
 
 def api_route_handlers(runtime: Runtime) -> list:
     from core.auth.routes import ROUTES as AUTH_ROUTES
+    from core.councils.routes import ROUTES as COUNCIL_ROUTES
     from core.regions.routes import ROUTES as REGION_ROUTES
+    from core.topics.routes import ROUTES as TOPIC_ROUTES
 
-    handlers = [*AUTH_ROUTES, *REGION_ROUTES]
+    handlers = [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES]
     return handlers
 
 
@@ -75,6 +77,10 @@ def plugin_routers(runtime: Runtime) -> list[Router]:
 
 def create_app(runtime: Runtime | None = None) -> Litestar:
     runtime = runtime or Runtime.build()
+    from core.procedures.registry import procedure_registry
+
+    # A malformed plugin procedure stops the app here, not at the first topic request.
+    procedure_registry(runtime.plugins)
     from core.auth.guard import (authorization_guard, check_every_route_declares_access, provide_principal,
                                  provide_region_scope)
     from core.lifecycle import on_shutdown, on_startup

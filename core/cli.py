@@ -57,13 +57,14 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 def _register_subcommands() -> None:
+    from core.audit.cli import audit
     from core.auth.cli import users
     from core.jobs.cli import scheduler, worker
     from core.regions.cli import regions
     from core.tenants.cli import tenants
     from core.demo import demo
 
-    for command in (users, regions, tenants, worker, scheduler, demo):
+    for command in (users, regions, tenants, worker, scheduler, demo, audit):
         main.add_command(command)
 
     from core.plugins import make_plugin_manager

@@ -133,17 +133,21 @@ async def test_settings_and_plugins_resolve_narrowest_first(runtime, db, tmp_pat
     assert await notice("330203001001") == 3        # the community's own value wins
     assert await resolve_setting(db, host, "330203001001", "core.quorum_ratio") == 0.5  # manifest default
 
-    assert await enabled_plugins(db, host, "3302") == {"core", "regional_test"}
-    assert await enabled_plugins(db, host, "330205001001") == {"core", "regional_test"}
-    assert await enabled_plugins(db, host, "330203002001") == {"core"}
-    assert await enabled_plugins(db, host, "330203001001") == {"core", "regional_test"}
+    builtins = {name for name, manifest in host.manifests().items() if manifest.builtin}
+    assert "core" in builtins
+    assert await enabled_plugins(db, host, "3302") == builtins | {"regional_test"}
+    assert await enabled_plugins(db, host, "330205001001") == builtins | {"regional_test"}
+    assert await enabled_plugins(db, host, "330203002001") == builtins
+    assert await enabled_plugins(db, host, "330203001001") == builtins | {"regional_test"}
 
     everything = await resolve_settings(db, host, "330203001001")
     assert everything["core.notice_days"] == 3
     assert everything["regional_test.mode"] == "plain"
     assert everything["core.locale"] == "zh-CN"
-    assert set(everything) == {"core.display_name", "core.locale", "core.notice_days", "core.quorum_ratio",
-                               "regional_test.mode"}
+    # Every setting any installed plugin declares, each resolved.
+    declared = {f"{name}.{key}" for name, manifest in host.manifests().items() for key in manifest.settings}
+    assert {"core.notice_days", "regional_test.mode"} <= declared
+    assert set(everything) == declared
     with pytest.raises(ApiError):
         await resolve_setting(db, host, "3302", "core.no_such_setting")
 
@@ -215,7 +219,8 @@ async def test_reload_replaces_the_citys_plugin_and_setting_rows(runtime, db, tm
     tenant_file(tmp_path, CITY + '[settings]\n"core.notice_days" = 9\n')
     [report] = await load_tenants(runtime, [path])
     assert (report.plugins.removed, report.settings.removed, report.settings.added) == (1, 1, 1)
-    assert await enabled_plugins(db, runtime.plugins, "330203001001") == {"core"}
+    builtins = {name for name, manifest in runtime.plugins.manifests().items() if manifest.builtin}
+    assert await enabled_plugins(db, runtime.plugins, "330203001001") == builtins
     assert await resolve_setting(db, runtime.plugins, "330203001001", "core.notice_days") == 9
 
 
@@ -243,3 +248,19 @@ def test_cli_load_exit_codes(database_url, tmp_path):
     assert "6203 金昌市" in ok.stdout
     again = CliRunner().invoke(main, ["tenants", "load", str(TENANTS_DIR / "jinchang.toml")], env=env)
     assert again.exit_code == 0 and "no changes" in again.stdout
+
+
+async def test_tenant_settings_are_audited_once(runtime):
+    from sqlalchemy import select
+
+    from core.models.audit import AuditEntry
+    from core.tenants.loader import load_tenants
+
+    await load_tenants(runtime, ["tenants/jinchang.toml"])
+    async with runtime.sessions() as session:
+        first = (await session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "region_setting"))).all()
+    assert first and set(first) == {"setting.set"}
+    await load_tenants(runtime, ["tenants/jinchang.toml"])  # unchanged file: nothing new to audit
+    async with runtime.sessions() as session:
+        again = (await session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "region_setting"))).all()
+    assert len(again) == len(first)

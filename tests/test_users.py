@@ -39,3 +39,20 @@ async def test_grant_checks_role_level_and_region_existence(db):
     assert await db.scalar(select(func.count()).select_from(RoleGrant)) == 1
     assert await revoke_role(db, user, "district_admin", "330203")
     assert not await revoke_role(db, user, "district_admin", "330203")
+
+
+async def test_grants_and_revokes_are_in_the_audit_trail(db):
+    from core.audit.service import verify
+    from core.models.audit import AuditEntry
+
+    await add_regions(db, *SMALL_TREE)
+    user = await create_user(db, "auditee", "s3cret-pass")
+    await grant_role(db, user, "street_staff", "330203001", actor="cli")
+    await grant_role(db, user, "street_staff", "330203001", actor="cli")  # no-op, no entry
+    await revoke_role(db, user, "street_staff", "330203001", actor="cli")
+    await db.commit()
+    entries = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert [e.action for e in entries] == ["role.grant", "role.revoke"]
+    assert entries[0].after["role"] == "street_staff" and entries[0].region_code == "330203001"
+    assert entries[1].before["username"] == "auditee" and entries[1].after is None
+    assert (await verify(db)).ok

@@ -73,7 +73,7 @@ def create_command(username: str, password: str, display_name: str, role: str | 
     async def work(session: AsyncSession) -> User:
         user = await create_user(session, username, password, display_name)
         if role is not None:
-            await grant_role(session, user, role, region)
+            await grant_role(session, user, role, region, actor="cli")
         return user
 
     user = _run(work)
@@ -89,7 +89,7 @@ def grant_command(username: str, role: str, region: str | None) -> None:
     """Grant ROLE at REGION (a division code; omitted for platform_admin)."""
 
     async def work(session: AsyncSession) -> None:
-        await grant_role(session, await get_user(session, username), role, region)
+        await grant_role(session, await get_user(session, username), role, region, actor="cli")
 
     _run(work)
     click.echo(f"granted {_grant_label(role, region)} to {username}")
@@ -104,7 +104,7 @@ def revoke_command(username: str, role: str, region: str | None) -> None:
 
     async def work(session: AsyncSession) -> None:
         user = await get_user(session, username)
-        if not await revoke_role(session, user, parse_role(role), region):
+        if not await revoke_role(session, user, parse_role(role), region, actor="cli"):
             raise ApiError(404, "not_found", f"用户“{username}”没有角色 {_grant_label(role, region)}",
                            f"user '{username}' does not hold {_grant_label(role, region)}")
 

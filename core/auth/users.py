@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from core.audit.changes import record_role_grant, record_role_revoke
 from core.authz.roles import GRANT_LEVELS, ROLE_LABELS, Role
 from core.errors import FieldError, not_found, validation_failed
 from core.models import Region, RoleGrant, User
@@ -73,8 +74,12 @@ async def _check_grant_region(session: AsyncSession, role: Role, region_code: st
             f"{en_role} can only be granted at level {levels_en}; {region_code} is a {region.level}"))
 
 
-async def grant_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None) -> RoleGrant:
-    """Grant ``role`` at ``region_code``; granting what the user already has is a no-op."""
+async def grant_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None,
+                     *, actor: object = "system") -> RoleGrant:
+    """Grant ``role`` at ``region_code``; granting what the user already has is a no-op.
+
+    ``actor`` (a Principal, or a label such as ``"cli"``) is written to the audit trail.
+    """
     role = role if isinstance(role, Role) else parse_role(role)
     await _check_grant_region(session, role, region_code)
     existing = await session.scalar(select(RoleGrant).where(
@@ -85,13 +90,20 @@ async def grant_role(session: AsyncSession, user: User, role: str | Role, region
     grant = RoleGrant(user_id=user.id, role=role.value, region_code=region_code)
     session.add(grant)
     await session.flush()
+    await record_role_grant(session, actor=actor, user_id=user.id, username=user.username, role=role.value,
+                            region_code=region_code, grant_id=grant.id)
     return grant
 
 
-async def revoke_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None) -> bool:
+async def revoke_role(session: AsyncSession, user: User, role: str | Role, region_code: str | None,
+                      *, actor: object = "system") -> bool:
     """Remove a grant. Returns whether there was one to remove."""
     role = role if isinstance(role, Role) else parse_role(role)
     result = await session.execute(delete(RoleGrant).where(
         RoleGrant.user_id == user.id, RoleGrant.role == role.value,
         RoleGrant.region_code.is_(None) if region_code is None else RoleGrant.region_code == region_code))
-    return result.rowcount > 0
+    if result.rowcount == 0:
+        return False
+    await record_role_revoke(session, actor=actor, user_id=user.id, username=user.username, role=role.value,
+                             region_code=region_code)
+    return True

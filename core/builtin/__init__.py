@@ -1,4 +1,7 @@
 """The core's own behaviour, registered as plugins (trylast, so regions win)."""
 from core.builtin import housekeeping, platform
+from core.catalogue import generic as generic_catalogue
+from core.councils import default_rules
+from core.procedures import generic as generic_procedure
 
-BUILTIN_PLUGINS = [platform, housekeeping]
+BUILTIN_PLUGINS = [platform, housekeeping, default_rules, generic_procedure, generic_catalogue]

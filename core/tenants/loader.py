@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.passwords import MIN_PASSWORD_LENGTH
+from core.audit.changes import record_setting_change
 from core.auth.users import USERNAME_RE, create_user, grant_role
 from core.authz.roles import GRANT_LEVELS, Role
 from core.errors import ApiError, FieldError, validation_failed
@@ -359,20 +360,30 @@ async def _sync_rows(session: AsyncSession, model, value_column: str, city_code:
                                    .where(_city_subtree(region_col, city_code)))
     existing = {(region, name): value for region, name, value in result}
     diff = RowDiff()
+
+    async def audit(region: str, name: str, before: Any, after: Any) -> None:
+        # Plugin switches are settings too, from the auditor's point of view.
+        key = name if model is RegionSetting else f"plugins.{name}"
+        await record_setting_change(session, actor="tenant-load", region_code=region, key=key,
+                                    before=before, after=after)
+
     for key, value in existing.items():
         if key not in desired:
             await session.execute(delete(model).where(region_col == key[0], name_col == key[1]))
+            await audit(*key, value, None)
             diff.removed += 1
         elif desired[key] != value or type(desired[key]) is not type(value):
             # 1 == 1.0 == True in Python; a setting's JSON type matters to its reader.
             await session.execute(update(model).where(region_col == key[0], name_col == key[1])
                                   .values({value_column: desired[key]}))
+            await audit(*key, value, desired[key])
             diff.changed += 1
         else:
             diff.unchanged += 1
     for (region, name), value in desired.items():
         if (region, name) not in existing:
             session.add(model(**{"region_code": region, name_column: name, value_column: value}))
+            await audit(region, name, None, value)
             diff.added += 1
     await session.flush()
     return diff
@@ -397,7 +408,7 @@ async def apply_tenant(session: AsyncSession, host: PluginHost, spec: TenantSpec
         had = await session.scalar(select(RoleGrant.id).where(
             RoleGrant.user_id == user.id, RoleGrant.role == wanted.role, RoleGrant.region_code == wanted.region))
         if had is None:
-            await grant_role(session, user, wanted.role, wanted.region)
+            await grant_role(session, user, wanted.role, wanted.region, actor="tenant-load")
             report.grants_added += 1
     return report
 
