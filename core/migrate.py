@@ -20,12 +20,12 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Bring the database at ``database_url`` to ``revision``. Safe to repeat."""
     ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     # alembic's env runs its own event loop; keep it off the caller's loop.
     await asyncio.to_thread(upgrade, database_url, revision)
