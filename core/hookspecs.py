@@ -157,3 +157,39 @@ def yishi_council_composition_rules(council, roster):
     Collected from every plugin (not firstresult): the violations of all
     rules are shown together.
     """
+
+
+@hookspec
+def yishi_topic_action_taken(session, topic, action, payload, event, principal):
+    """React to an action just taken on a topic, inside the same transaction.
+
+    Arguments: ``session`` (the request's AsyncSession), ``topic`` (the
+    ``Topic`` row, already moved to its new step), ``action`` (the declared
+    ``core.procedures.model.Action``; dispatch on ``action.kind`` or
+    ``action.key``), ``payload`` (the client's request body, a mapping),
+    ``event`` (the ``TopicEvent`` row just written, with its id) and
+    ``principal`` (who acted).
+
+    Return: None, or a coroutine the host awaits. An implementation that
+    records domain data (a research record, a meeting, an outcome, a
+    notice, a task) validates ``payload`` itself and raises
+    ``core.errors.ApiError`` on bad input: the whole action is then rolled
+    back, so nothing changes.
+
+    Collected from every plugin enabled at the topic's region (not firstresult).
+    """
+
+
+@hookspec
+def yishi_topic_view_sections(session, topic, principal):
+    """Add sections to the detail view of a topic (``GET /api/v1/topics/{id}``).
+
+    Arguments: ``session`` (AsyncSession), ``topic`` (the ``Topic`` row) and
+    ``principal`` (the caller, or None for a public view).
+
+    Return: a dict of section name → JSON-ready value (e.g.
+    ``{"research": [...]}``), or a coroutine resolving to one, or None.
+    Sections from several plugins are merged; a name must be unique.
+
+    Collected from every plugin enabled at the topic's region (not firstresult).
+    """
