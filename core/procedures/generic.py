@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.authz.roles import Role
+from core.implementation.guards import tasks_done
+from core.notices.guards import notice_period_open
 from core.plugins import PluginManifest, SettingSpec, hookimpl
 from core.procedures import guards
 from core.procedures.model import Action, Procedure, Stage, Step, Timer
@@ -59,13 +61,21 @@ STEPS = (
     )),
     Step("publicize", "公开公示", "public notice", "decision", (
         Action("object", "提出异议", "raise an objection", PUBLIC,
-               counts=((guards.OBJECTIONS_OPEN, 1),), note_required=True),
-        Action("dismiss_objection", "驳回异议", "dismiss an objection", LEADS,
+               counts=((guards.OBJECTIONS_OPEN, 1),), guards=(notice_period_open,), note_required=True),
+        # The council answers each objection; the answer is public on the
+        # notice board (core.notices), and the results stand.
+        Action("dismiss_objection", "答复异议（维持结果）", "answer an objection (the results stand)", LEADS,
                counts=((guards.OBJECTIONS_OPEN, -1),), guards=(guards.has_open_objection,), note_required=True),
         # An upheld objection reopens the consultation; a new resolution
         # starts a new notice period.
         Action("uphold_objection", "采纳异议，重新协商", "uphold an objection and consult again", LEADS,
                to_step="consult", counts=((guards.OBJECTIONS_OPEN, -1),), stops=(guards.NOTICE,),
+               guards=(guards.has_open_objection,), note_required=True),
+        # What the council cannot settle goes to the residents' (representatives')
+        # meeting (居民(代表)会议, Ningbo); its decision is recorded as a new
+        # resolution, published again.
+        Action("refer_to_assembly", "提请居民（代表）会议决定", "refer to the residents' (representatives') meeting",
+               LEADS, to_step="consult", counts=((guards.OBJECTIONS_OPEN, -1),), stops=(guards.NOTICE,),
                guards=(guards.has_open_objection,), note_required=True),
         Action("confirm_results", "确认协商结果", "confirm the results", CONFIRMERS, to_step="implement",
                guards=(guards.notice_period_over, guards.no_open_objection)),
@@ -73,7 +83,7 @@ STEPS = (
     Step("implement", "跟踪落实", "implement and track", "decision", (
         Action("record_progress", "记录落实进展", "record progress", MEMBERS | {Role.supervisor},
                note_required=True),
-        Action("close", "办结", "close", LEADS, to_status="closed", note_required=True),
+        Action("close", "办结", "close", LEADS, to_status="closed", guards=(tasks_done,), note_required=True),
     )),
 )
 
