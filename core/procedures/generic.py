@@ -49,14 +49,19 @@ STEPS = (
         _reject,
     )),
     Step("research", "议前调研", "research", "consultation", (
+        # kind: the consultation plugin records what these carry (core.consultation.plugin):
+        # payload method / findings / draft_plan / attachments.
         Action("record_research", "记录调研", "record research", MEMBERS,
-               counts=((guards.RESEARCH, 1),), note_required=True),
+               counts=((guards.RESEARCH, 1),), note_required=True, kind="research"),
+        # payload meeting_id, or form / kind / starts_at / place / participants for a new meeting.
         Action("schedule_meeting", "安排协商会议", "schedule the meeting", LEADS, to_step="consult",
-               guards=(guards.research_recorded,)),
+               guards=(guards.research_recorded,), kind="schedule_meeting"),
     )),
     Step("consult", "协商议事", "consult", "consultation", (
+        # Needs a passed vote with quorum (409 otherwise); payload form / text /
+        # responsible_party / measures / deadline makes the outcome.
         Action("record_resolution", "形成议事决议并公示", "record the resolution and publish it", LEADS,
-               to_step="publicize", note_required=True,
+               to_step="publicize", note_required=True, kind="resolution",
                timers=(Timer(guards.NOTICE, NOTICE_DAYS_SETTING, 7, "公示期", "notice period"),)),
     )),
     Step("publicize", "公开公示", "public notice", "decision", (
