@@ -193,3 +193,43 @@ def yishi_topic_view_sections(session, topic, principal):
 
     Collected from every plugin enabled at the topic's region (not firstresult).
     """
+
+
+@hookspec
+def yishi_topic_created(session, topic, principal):
+    """React to a topic just submitted, inside the same transaction.
+
+    Arguments: ``session`` (the request's AsyncSession), ``topic`` (the new
+    ``Topic`` row, flushed: it has its id, and its affected communities are
+    in ``topic_regions``) and ``principal`` (who submitted it, or None when
+    the system did, e.g. an import).
+
+    Return: None, or a coroutine the host awaits. Creation is not a
+    procedure action, so this is the place for work a new topic starts
+    (e.g. linking similar topics of sibling communities). Raising
+    ``core.errors.ApiError`` refuses the submission: nothing is written.
+
+    Collected from every plugin enabled at the topic's region (not firstresult).
+    """
+
+
+@hookspec(firstresult=True)
+def yishi_escalation_target(topic_region_code, affected_region_codes, category):
+    """Name the council a topic spanning several communities moves up to (上移).
+
+    Arguments: ``topic_region_code`` (the division code of the council that
+    owns the topic now), ``affected_region_codes`` (a sorted tuple of the
+    community codes the topic affects) and ``category`` (the topic's
+    catalogue item code, or None).
+
+    Return: a division code, or None to let another plugin decide. A code
+    that is a proper ancestor of ``topic_region_code`` (same city) moves
+    the topic there; answering ``topic_region_code`` itself keeps it where
+    it is. The built-in ``escalation`` plugin answers last with the lowest
+    common ancestor of the affected communities and the owning council
+    (two communities of a street → the street; two streets → the
+    district; two districts → the city), e.g. Lianyungang may answer the
+    city for every matter that involves city departments.
+
+    firstresult: the first non-None answer wins.
+    """

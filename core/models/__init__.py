@@ -3,6 +3,7 @@ from core.models.account import AuthToken, RoleGrant, User
 from core.models.audit import AuditEntry, AuditHead
 from core.models.authz import AuthzPolicy
 from core.models.council import Council, CouncilMember, CouncilTerm
+from core.models.escalation import Escalation, TopicLink, UpwardReport  # noqa: F401  (上移, similar topics, upward reports)
 from core.models.jobs import OutboxJob, ScheduledFire
 from core.models.region import Region, RegionLevel
 from core.models.settings import RegionPlugin, RegionSetting

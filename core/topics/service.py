@@ -8,7 +8,7 @@ permit an action gets 403; an action the topic's state forbids gets 409.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,10 +85,15 @@ def roles_at(authorizer: Authorizer, principal: Principal, region_code: str) -> 
                      if covers(role, where, region_code) and authorizer.role_may(role, city, READ))
 
 
-def can_read(authorizer: Authorizer, principal: Principal, topic: Topic) -> bool:
+def can_read(authorizer: Authorizer, principal: Principal, topic: Topic,
+             source_regions: Iterable[str] = ()) -> bool:
+    """Whether the caller may read the topic: at its council's region, as its
+    proposer, or at one of ``source_regions`` (the communities it affects and
+    the region it started in), which keep reading a topic escalated away."""
     # A proposer follows their own topic even after it moved out of their reach.
     return (authorizer.allowed(principal, READ, topic.region_code)
-            or (topic.proposer_user_id is not None and topic.proposer_user_id == principal.user_id))
+            or (topic.proposer_user_id is not None and topic.proposer_user_id == principal.user_id)
+            or any(authorizer.allowed(principal, READ, code) for code in source_regions))
 
 
 def actor_name(principal: Principal | None) -> str:
@@ -292,6 +297,9 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     await record(session, actor=principal, action="topic.create", object_type="topic", object_id=topic.id,
                  region_code=topic.region_code, before=None,
                  after={**_snapshot(topic), "affected_regions": affected})
+    hooks = plugins.hooks_for(config.enabled)
+    for outcome in hooks.yishi_topic_created(session=session, topic=topic, principal=principal):
+        await await_me_maybe(outcome)
     return topic
 
 
@@ -305,8 +313,15 @@ async def load_topic(session: AsyncSession, principal: Principal, topic_id: int,
         # Two actions on one topic must not both start from the same state.
         query = query.with_for_update()
     topic = await session.scalar(query)
-    if topic is None or not can_read(authorizer, principal, topic):
+    if topic is None:
         raise topic_not_found()
+    if not can_read(authorizer, principal, topic):
+        # Only a caller the owning council does not reach costs this query.
+        sources = set(await session.scalars(
+            select(TopicRegion.region_code).where(TopicRegion.topic_id == topic.id)))
+        sources.add(topic.origin_region_code)
+        if not can_read(authorizer, principal, topic, sources):
+            raise topic_not_found()
     return topic
 
 
