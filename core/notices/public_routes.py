@@ -1,0 +1,37 @@
+"""The public notice board over HTTP: no login, never a contact in full."""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.notices import service
+from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
+from core.runtime import Runtime
+
+
+@get("/public/regions/{code:str}/notices", opt={"public": True},
+     summary="A region's notice board: open and recent notices, with objections and answers")
+async def region_notices(code: str, db: AsyncSession, page: int = 1,
+                         page_size: int = Parameter(default=DEFAULT_PAGE_SIZE),
+                         include_closed: bool = True) -> dict:
+    return await service.public_board(db, code, Paging.checked(page, page_size), include_closed=include_closed)
+
+
+@get("/public/notices/{notice_id:int}", opt={"public": True}, summary="One public notice")
+async def notice_detail(notice_id: int, db: AsyncSession) -> dict:
+    return await service.public_notice(db, notice_id)
+
+
+@post("/public/notices/{notice_id:int}/objections", opt={"public": True}, status_code=201,
+      summary="Object to a notice during its period (name and contact required; shown masked)")
+async def object_to_notice(notice_id: int, request: Request, db: AsyncSession, runtime: Runtime,
+                           data: dict[str, Any] | None = Body(default=None)) -> dict:
+    client = request.client.host if request.client else None
+    objection = await service.submit_objection(db, runtime.plugins, notice_id, data, client=client)
+    return service.objection_view(objection)
+
+
+ROUTES = [region_notices, notice_detail, object_to_notice]
