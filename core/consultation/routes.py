@@ -1,0 +1,121 @@
+"""Meetings over HTTP. Thin: each handler calls the service.
+
+``/regions/{code}/meetings`` is checked by the app's guard at the council's
+region. ``/meetings/{id}`` routes carry no ``{code}``: the guard only makes
+sure the caller is logged in and the service checks the meeting's own
+region (404 if the caller cannot read it, 403 if they may not manage it).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get, post
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.authz.enforcer import get_authorizer
+from core.authz.principal import Principal
+from core.authz.scope import RegionScope
+from core.consultation import service
+from core.councils.service import hooks_for_region
+from core.errors import FieldError, validation_failed
+from core.models.consultation import MEETING_STATUSES
+from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
+from core.runtime import Runtime
+from core.tenants.settings import resolve_setting
+
+READ = {"action": service.READ}
+MANAGE = {"action": service.MANAGE}
+
+
+async def _view(db: AsyncSession, runtime: Runtime, meeting) -> dict:
+    hooks = await hooks_for_region(db, runtime.plugins, meeting.region_code)
+    return await service.meeting_view(db, meeting, hooks=hooks)
+
+
+async def _managed(db: AsyncSession, runtime: Runtime, principal: Principal, meeting_id: int):
+    authorizer = await get_authorizer(runtime)
+    return await service.load_meeting(db, principal, meeting_id, authorizer=authorizer, action=service.MANAGE,
+                                      for_update=True)
+
+
+async def _plan_notice_days(db: AsyncSession, runtime: Runtime, region_code: str) -> int:
+    return int(await resolve_setting(db, runtime.plugins, region_code, service.PLAN_NOTICE_SETTING))
+
+
+@post("/regions/{code:str}/meetings", opt=MANAGE, status_code=201, summary="Schedule a meeting of the council")
+async def create_meeting(code: str, db: AsyncSession, principal: Principal, runtime: Runtime,
+                         data: dict[str, Any] | None = Body(default=None)) -> dict:
+    hooks = await hooks_for_region(db, runtime.plugins, code)
+    meeting = await service.create_meeting(db, principal, code, data, hooks=hooks)
+    return await service.meeting_view(db, meeting, hooks=hooks)
+
+
+@get("/regions/{code:str}/meetings", opt=READ,
+     summary="Meetings of the councils in a region's subtree, latest first")
+async def list_meetings(code: str, db: AsyncSession, region_scope: RegionScope, runtime: Runtime,
+                        status: str | None = None, page: int = 1,
+                        page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+    if status is not None and status not in MEETING_STATUSES:
+        raise validation_failed(FieldError("status", f"状态应为：{'、'.join(MEETING_STATUSES)}",
+                                           f"status must be one of: {', '.join(MEETING_STATUSES)}"))
+    hooks = await hooks_for_region(db, runtime.plugins, code)
+    return await service.list_meetings(db, region_scope, code, Paging.checked(page, page_size), status=status,
+                                       hooks=hooks)
+
+
+@get("/meetings/{meeting_id:int}", opt=READ,
+     summary="A meeting: agenda, participants, plan, attendance, minutes and votes")
+async def meeting_detail(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+    authorizer = await get_authorizer(runtime)
+    meeting = await service.load_meeting(db, principal, meeting_id, authorizer=authorizer)
+    return await _view(db, runtime, meeting)
+
+
+@post("/meetings/{meeting_id:int}/publish-plan", opt=MANAGE, status_code=200,
+      summary="Publish the meeting's plan (议事方案) in advance")
+async def publish_plan(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+                       data: dict[str, Any] | None = Body(default=None)) -> dict:
+    meeting = await _managed(db, runtime, principal, meeting_id)
+    await service.publish_plan(db, principal, meeting, data)
+    return await _view(db, runtime, meeting)
+
+
+@post("/meetings/{meeting_id:int}/attendance", opt=MANAGE, status_code=200,
+      summary="Record who attended: present = [{member_id} | {name}]")
+async def attendance(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+                     data: dict[str, Any] | None = Body(default=None)) -> dict:
+    meeting = await _managed(db, runtime, principal, meeting_id)
+    await service.record_attendance(db, principal, meeting, data,
+                                    plan_notice_days=await _plan_notice_days(db, runtime, meeting.region_code))
+    return await _view(db, runtime, meeting)
+
+
+@post("/meetings/{meeting_id:int}/minutes", opt=MANAGE, status_code=200,
+      summary="Append speakers and their points to the minutes")
+async def minutes(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+                  data: dict[str, Any] | None = Body(default=None)) -> dict:
+    meeting = await _managed(db, runtime, principal, meeting_id)
+    await service.add_minutes(db, principal, meeting, data)
+    return await _view(db, runtime, meeting)
+
+
+@post("/meetings/{meeting_id:int}/votes", opt=MANAGE, status_code=200,
+      summary="Record the vote on an agenda topic (by member, or tallies); quorum is judged here")
+async def votes(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+                data: dict[str, Any] | None = Body(default=None)) -> dict:
+    meeting = await _managed(db, runtime, principal, meeting_id)
+    ratio = await resolve_setting(db, runtime.plugins, meeting.region_code, service.QUORUM_SETTING)
+    await service.record_vote(db, principal, meeting, data, quorum_ratio=float(ratio),
+                              plan_notice_days=await _plan_notice_days(db, runtime, meeting.region_code))
+    return await _view(db, runtime, meeting)
+
+
+@post("/meetings/{meeting_id:int}/close", opt=MANAGE, status_code=200, summary="Close the meeting's record")
+async def close(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+    meeting = await _managed(db, runtime, principal, meeting_id)
+    await service.close_meeting(db, principal, meeting)
+    return await _view(db, runtime, meeting)
+
+
+ROUTES = [create_meeting, list_meetings, meeting_detail, publish_plan, attendance, minutes, votes, close]
