@@ -1,0 +1,1 @@
+"""Attachments: photos and documents kept on local disk, checked by content."""
