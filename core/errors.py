@@ -13,6 +13,7 @@ Chinese by default.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from litestar import MediaType, Request, Response
@@ -94,19 +95,28 @@ def handle_api_error(request: Request, exc: ApiError) -> Response:
     return _respond(request, exc)
 
 
-def _field_of(detail: dict) -> str:
-    key = detail.get("key") or ""
-    return key or str(detail.get("source") or "body")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
+_WRONG_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
+_TYPE_ZH = {"str": "文本", "int": "整数", "float": "数字", "bool": "布尔值", "array": "列表", "object": "对象",
+            "null": "空值"}
+
+
+def _field_error(detail: dict) -> FieldError:
+    """Turn a decoder's message into words for the person who filled the form."""
+    message = str(detail.get("message", ""))
+    fallback = detail.get("key") or str(detail.get("source") or "body")
+    if m := _MISSING.search(message):
+        name = ".".join(p for p in ((m.group(2) or ""), m.group(1)) if p)
+        return FieldError(name, f"缺少必填字段“{name}”", f"field '{name}' is required")
+    if m := _WRONG_TYPE.search(message):
+        want, got, path = m.group(1), m.group(2), m.group(3) or fallback
+        want_zh = _TYPE_ZH.get(want.split(" ")[0], want)
+        return FieldError(path, f"字段“{path}”应为{want_zh}", f"field '{path}' must be {want}, got {got}")
+    return FieldError(fallback, f"字段“{fallback}”无效：{message}", f"field '{fallback}' is invalid: {message}")
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
-    fields = []
-    for detail in exc.extra or []:
-        if not isinstance(detail, dict):
-            continue
-        message = str(detail.get("message", ""))
-        name = _field_of(detail)
-        fields.append(FieldError(name, f"字段“{name}”无效：{message}", f"field '{name}' is invalid: {message}"))
+    fields = [_field_error(detail) for detail in exc.extra or [] if isinstance(detail, dict)]
     if not fields:
         fields.append(FieldError("body", f"请求内容无效：{exc.detail}", f"invalid request: {exc.detail}"))
     return _respond(request, validation_failed(*fields))

@@ -152,3 +152,21 @@ async def test_duplicate_username_is_refused(db):
         await create_user(db, "alice", PASSWORD)
     assert err.value.status_code == 400
     assert err.value.fields[0].field == "username"
+
+
+async def test_malformed_login_body_names_the_field_in_both_languages(runtime):
+    from tests.auth_helpers import app_client
+
+    async with app_client(runtime) as client:
+        missing = await client.post("/api/v1/auth/login", json={"username": "someone"})
+        assert missing.status_code == 400
+        field = missing.json()["error"]["fields"][0]
+        assert field["field"] == "password"
+        assert field["message_zh"] == "缺少必填字段“password”"
+        wrong = await client.post("/api/v1/auth/login", json={"username": 5, "password": "x"},
+                                  headers={"Accept-Language": "en"})
+        assert wrong.status_code == 400
+        body = wrong.json()["error"]
+        assert body["message"] == body["message_en"]
+        assert body["fields"][0]["field"] == "username"
+        assert "must be str" in body["fields"][0]["message_en"]

@@ -102,7 +102,7 @@ async function showHome() {
   $("#who").textContent = me.user.display_name || me.user.username;
   const grants = $("#grants");
   grants.replaceChildren(...me.roles.map((g) => el("button", { type: "button", onclick: () => g.region_code && showRegion(g.region_code) },
-    g.region_name || "—", el("small", {}, lang === "en" ? g.role_label_en : g.role_label_zh))));
+    g.region_name || "—", el("small", {}, lang === "en" ? g.label_en : g.label_zh))));
   const first = me.roles.find((g) => g.region_code);
   if (first) showRegion(first.region_code);
 }
