@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import get, post
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import Body, FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.enforcer import get_authorizer
@@ -44,7 +45,8 @@ async def _plan_notice_days(db: AsyncSession, runtime: Runtime, region_code: str
 
 
 @post("/regions/{code:str}/meetings", opt=MANAGE, status_code=201, summary="Schedule a meeting of the council")
-async def create_meeting(code: str, db: AsyncSession, principal: Principal, runtime: Runtime,
+async def create_meeting(code: FromPath[str], db: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                          data: dict[str, Any] | None = Body(default=None)) -> dict:
     hooks = await hooks_for_region(db, runtime.plugins, code)
     meeting = await service.create_meeting(db, principal, code, data, hooks=hooks)
@@ -53,9 +55,10 @@ async def create_meeting(code: str, db: AsyncSession, principal: Principal, runt
 
 @get("/regions/{code:str}/meetings", opt=READ,
      summary="Meetings of the councils in a region's subtree, latest first")
-async def list_meetings(code: str, db: AsyncSession, region_scope: RegionScope, runtime: Runtime,
-                        status: str | None = None, page: int = 1,
-                        page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+async def list_meetings(code: FromPath[str], db: NamedDependency[AsyncSession],
+                        region_scope: NamedDependency[RegionScope], runtime: NamedDependency[Runtime],
+                        status: FromQuery[str | None] = None, page: FromQuery[int] = 1,
+                        page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
     if status is not None and status not in MEETING_STATUSES:
         raise validation_failed(FieldError("status", f"状态应为：{'、'.join(MEETING_STATUSES)}",
                                            f"status must be one of: {', '.join(MEETING_STATUSES)}"))
@@ -66,7 +69,8 @@ async def list_meetings(code: str, db: AsyncSession, region_scope: RegionScope, 
 
 @get("/meetings/{meeting_id:int}", opt=READ,
      summary="A meeting: agenda, participants, plan, attendance, minutes and votes")
-async def meeting_detail(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def meeting_detail(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
     meeting = await service.load_meeting(db, principal, meeting_id, authorizer=authorizer)
     return await _view(db, runtime, meeting)
@@ -74,7 +78,8 @@ async def meeting_detail(meeting_id: int, db: AsyncSession, principal: Principal
 
 @post("/meetings/{meeting_id:int}/publish-plan", opt=MANAGE, status_code=200,
       summary="Publish the meeting's plan (议事方案) in advance")
-async def publish_plan(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+async def publish_plan(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                       principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                        data: dict[str, Any] | None = Body(default=None)) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.publish_plan(db, principal, meeting, data)
@@ -83,7 +88,8 @@ async def publish_plan(meeting_id: int, db: AsyncSession, principal: Principal, 
 
 @post("/meetings/{meeting_id:int}/attendance", opt=MANAGE, status_code=200,
       summary="Record who attended: present = [{member_id} | {name}]")
-async def attendance(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+async def attendance(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                     principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                      data: dict[str, Any] | None = Body(default=None)) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.record_attendance(db, principal, meeting, data,
@@ -93,7 +99,8 @@ async def attendance(meeting_id: int, db: AsyncSession, principal: Principal, ru
 
 @post("/meetings/{meeting_id:int}/minutes", opt=MANAGE, status_code=200,
       summary="Append speakers and their points to the minutes")
-async def minutes(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+async def minutes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                  principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                   data: dict[str, Any] | None = Body(default=None)) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.add_minutes(db, principal, meeting, data)
@@ -102,7 +109,8 @@ async def minutes(meeting_id: int, db: AsyncSession, principal: Principal, runti
 
 @post("/meetings/{meeting_id:int}/votes", opt=MANAGE, status_code=200,
       summary="Record the vote on an agenda topic (by member, or tallies); quorum is judged here")
-async def votes(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
+async def votes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                 data: dict[str, Any] | None = Body(default=None)) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     ratio = await resolve_setting(db, runtime.plugins, meeting.region_code, service.QUORUM_SETTING)
@@ -112,7 +120,8 @@ async def votes(meeting_id: int, db: AsyncSession, principal: Principal, runtime
 
 
 @post("/meetings/{meeting_id:int}/close", opt=MANAGE, status_code=200, summary="Close the meeting's record")
-async def close(meeting_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def close(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
+                principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.close_meeting(db, principal, meeting)
     return await _view(db, runtime, meeting)
