@@ -1,0 +1,1 @@
+"""Figures for a region's subtree, each computed by the database."""
