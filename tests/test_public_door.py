@@ -211,3 +211,13 @@ async def test_staff_entering_a_topic_for_a_resident_is_recorded_as_such(db, cli
     unnamed = await client.post(f"/api/v1/regions/{COMMUNITY}/topics", headers=secretary,
                                 json={"title": "代录", "channel": "on_behalf"})
     assert unnamed.status_code == 400 and unnamed.json()["error"]["fields"][0]["field"] == "proposer_name"
+
+
+async def test_old_log_rows_can_be_purged_without_touching_the_window(db, people):
+    clock.set_now(T0)
+    await ratelimit.admit(db, "10.0.0.1", COMMUNITY)
+    clock.set_now(T0 + timedelta(days=2))
+    await ratelimit.admit(db, "10.0.0.1", COMMUNITY)
+    assert await ratelimit.purge(db) == 1
+    assert await count(db, PublicSubmission) == 1
+    await db.commit()

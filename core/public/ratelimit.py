@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -89,3 +89,12 @@ async def admit(session: AsyncSession, client_ip: str, region_code: str, *,
         await session.flush()
         raise too_many(max(waits))
     return row
+
+
+async def purge(session: AsyncSession, *, keep: timedelta = timedelta(days=1)) -> int:
+    """Delete log rows older than ``keep`` (longer than any window); returns how many.
+
+    For a periodic housekeeping job: the rows only ever matter inside a window.
+    """
+    result = await session.execute(delete(PublicSubmission).where(PublicSubmission.at < clock.now() - keep))
+    return result.rowcount or 0
