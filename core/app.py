@@ -53,13 +53,19 @@ async def healthz(state: State) -> dict:
 
 
 def api_route_handlers(runtime: Runtime) -> list:
+    from core.attachments.routes import ROUTES as ATTACHMENT_ROUTES
     from core.auth.routes import ROUTES as AUTH_ROUTES
     from core.councils.routes import ROUTES as COUNCIL_ROUTES
+    from core.implementation.routes import ROUTES as IMPLEMENTATION_ROUTES
+    from core.notices.public_routes import ROUTES as NOTICE_ROUTES
+    from core.escalation.routes import ROUTES as ESCALATION_ROUTES
+    from core.public.routes import ROUTES as PUBLIC_ROUTES
     from core.regions.routes import ROUTES as REGION_ROUTES
+    from core.stats.routes import ROUTES as STATS_ROUTES
     from core.topics.routes import ROUTES as TOPIC_ROUTES
 
-    handlers = [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES]
-    return handlers
+    return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
+            *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:

@@ -19,6 +19,8 @@ from core import hookspecs
 hookimpl = pluggy.HookimplMarker("yishi")
 
 ENTRY_POINT_GROUP = "yishi.plugins"
+# Key under which a Runtime's sessions carry its PluginHost (``session.info``).
+PLUGINS_INFO_KEY = "yishi.plugins"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.config import Config
 from core.db import make_engine, make_sessionmaker
-from core.plugins import PluginHost, make_plugin_manager
+from core.plugins import PLUGINS_INFO_KEY, PluginHost, make_plugin_manager
 
 
 @dataclass
@@ -24,12 +24,12 @@ class Runtime:
     def build(cls, config: Config | None = None, plugins: PluginHost | None = None) -> "Runtime":
         config = config or Config.from_env()
         engine = make_engine(config.database_url)
-        return cls(
-            config=config,
-            engine=engine,
-            sessions=make_sessionmaker(engine),
-            plugins=plugins or make_plugin_manager(),
-        )
+        plugins = plugins or make_plugin_manager()
+        sessions = make_sessionmaker(engine)
+        # Hook implementations receive a session, not the runtime; this is how
+        # they reach the plugin host that called them.
+        sessions.configure(info={PLUGINS_INFO_KEY: plugins})
+        return cls(config=config, engine=engine, sessions=sessions, plugins=plugins)
 
     async def close(self) -> None:
         await self.engine.dispose()

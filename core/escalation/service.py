@@ -37,6 +37,7 @@ from core.plugins import PluginHost, make_plugin_manager
 from core.procedures.registry import procedure_registry
 from core.regions.queries import Paging
 from core.tenants.settings import enabled_plugins
+from core.plugins import PLUGINS_INFO_KEY
 from core.topics.service import MAX_AFFECTED, MAX_TEXT, MAX_TITLE, actor_name, load_topic, topic_summary
 
 ESCALATION_READ = "escalation.read"
@@ -45,9 +46,6 @@ REPORT_READ = "report.read"
 REPORT_MANAGE = "report.manage"
 
 ESCALATE = "escalate"
-# Key in ``Session.info`` under which a runtime may hand its plugin host to
-# the hooks, which receive only the session (see ``plugin_host_of``).
-PLUGINS_INFO_KEY = "yishi.plugins"
 
 LEVEL_LENGTHS = (4, 6, 9, 12)
 # Who handles topics at a council and may therefore see what the platform

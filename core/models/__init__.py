@@ -8,9 +8,9 @@ from core.models.jobs import OutboxJob, ScheduledFire
 from core.models.region import Region, RegionLevel
 from core.models.settings import RegionPlugin, RegionSetting
 from core.models.topic import ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
-from core.models import implementation, notice  # noqa: F401  (公示 and objections; tasks, ratings, notifications)
 from core.models import consultation  # noqa: F401  (research, meetings, votes, outcomes)
 from core.models import attachment, public  # noqa: F401  (tables of the residents' door and of attachments)
+from core.models import implementation, notice  # noqa: F401  (公示 and objections; tasks, ratings, notifications)
 
 __all__ = [
     "AuditEntry",

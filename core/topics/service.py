@@ -202,9 +202,9 @@ async def _affected_regions(session: AsyncSession, region: Region, raw: Any,
                                      f"{code} is not in this council's city"))
         elif found.get(code) != RegionLevel.community.value:
             errors.append(FieldError(field, f"{code} 不是社区（村）", f"{code} is not a community"))
-        elif not code.startswith(region.code):
-            errors.append(FieldError(field, f"{code} 不在{region.name}辖区内",
-                                     f"{code} is outside {region.name}"))
+        # A community beyond the council's own area is allowed on purpose: a
+        # matter touching a neighbour is what escalation to the common
+        # street (district, city) is for.
     return codes
 
 
