@@ -55,6 +55,7 @@ async def healthz(state: State) -> dict:
 def api_route_handlers(runtime: Runtime) -> list:
     from core.attachments.routes import ROUTES as ATTACHMENT_ROUTES
     from core.auth.routes import ROUTES as AUTH_ROUTES
+    from core.consultation.routes import ROUTES as MEETING_ROUTES
     from core.councils.routes import ROUTES as COUNCIL_ROUTES
     from core.implementation.routes import ROUTES as IMPLEMENTATION_ROUTES
     from core.notices.public_routes import ROUTES as NOTICE_ROUTES
@@ -65,7 +66,7 @@ def api_route_handlers(runtime: Runtime) -> list:
     from core.topics.routes import ROUTES as TOPIC_ROUTES
 
     return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
-            *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES]
+            *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:

@@ -6,22 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from litestar import Router
 from sqlalchemy import func, select
 
 from core import clock
-from core.catalogue import generic as generic_catalogue
-from core.consultation import hookspecs as consultation_hookspecs
-from core.consultation import plugin as consultation_plugin
-from core.consultation.routes import ROUTES as MEETING_ROUTES
 from core.consultation.service import MeetingKind, quorum_required
 from core.councils import service as councils
 from core.councils.service import MemberData
 from core.models import AuditEntry, RegionSetting, Topic, TopicEvent
 from core.models.consultation import Meeting, Outcome, Research, Vote
 from core.plugins import hookimpl, make_plugin_manager
-from core.procedures import generic as generic_procedure
-from core.topics.routes import ROUTES as TOPIC_ROUTES
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -48,16 +41,7 @@ class RegionalKinds:
 
 @pytest.fixture
 def plugin_host():
-    # Until core.builtin and core.hookspecs list them, registered here the way
-    # the app will have them.
-    host = make_plugin_manager()
-    if not hasattr(host.pm.hook, "yishi_meeting_kinds"):
-        host.pm.add_hookspecs(consultation_hookspecs)
-    for plugin in (generic_procedure, generic_catalogue, consultation_plugin):
-        if not host.pm.is_registered(plugin):
-            host.pm.register(plugin)
-    host.pm.register(RegionalKinds())
-    return host
+    return make_plugin_manager(extra_plugins=[RegionalKinds()])
 
 
 FIXED = [("党支部书记", "party_secretary"), ("居委会主任", "residents_committee"),
@@ -88,12 +72,6 @@ async def world(db, runtime):
 @pytest.fixture
 async def client(runtime, world):
     async with app_client(runtime) as test_client:
-        app = test_client.app
-        paths = {route.path for route in app.routes}
-        missing = [*([] if "/api/v1/topics/{topic_id:int}" in paths else TOPIC_ROUTES),
-                   *([] if "/api/v1/meetings/{meeting_id:int}" in paths else MEETING_ROUTES)]
-        if missing:
-            app.register(Router(path="/api/v1", route_handlers=missing))
         await relogin(test_client)
         yield test_client
 

@@ -84,12 +84,7 @@ def meeting_kinds(hooks: Any, region_code: str) -> dict[str, MeetingKind]:
     kinds = {k.key: k for k in BUILTIN_KINDS}
     if hooks is None:
         return kinds
-    try:
-        caller = hooks.yishi_meeting_kinds
-    except AttributeError:
-        # The hook is not declared on this host (see core.consultation.hookspecs).
-        return kinds
-    for answer in caller(region_code=region_code):
+    for answer in hooks.yishi_meeting_kinds(region_code=region_code):
         for kind in answer or ():
             kinds.setdefault(kind.key, kind)
     return kinds
