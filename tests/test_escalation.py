@@ -8,20 +8,13 @@ from contextlib import asynccontextmanager
 from datetime import date
 
 import pytest
-from litestar import Router
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from core.app import create_app
-from core.escalation import plugin as escalation_plugin
-from core.escalation.routes import ROUTES as ESCALATION_ROUTES
-from core.escalation.service import PLUGINS_INFO_KEY, lowest_common_ancestor, parent_code
-from core.models import AuditEntry, Council, TopicRegion
+from core.escalation.service import lowest_common_ancestor, parent_code
+from core.models import AuditEntry, Council
 from core.models.escalation import Escalation
-from core.plugins import hookimpl, make_plugin_manager
-from core.runtime import Runtime
-from core.topics.routes import ROUTES as TOPIC_ROUTES
-from tests.auth_helpers import bearer, login, make_user
+from core.plugins import hookimpl
+from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
 COMMUNITY = "330203001001"       # 青石社区
@@ -47,36 +40,10 @@ PEOPLE = {
 
 
 @pytest.fixture
-def plugin_host():
-    # Until core.builtin lists the escalation plugin, it is registered here.
-    host = make_plugin_manager()
-    if not host.pm.is_registered(escalation_plugin):
-        host.pm.register(escalation_plugin)
-    return host
-
-
-@pytest.fixture
 async def people(db):
     await add_regions(db, *SMALL_TREE)
     for name, grants in PEOPLE.items():
         await make_user(db, name, *grants)
-
-
-@asynccontextmanager
-async def client_for(runtime: Runtime):
-    """An app on the test's database whose sessions carry the plugin host
-    (what the escalation hooks consult), with the routes mounted."""
-    app_runtime = Runtime.build(runtime.config, plugins=runtime.plugins)
-    app_runtime.sessions.configure(info={PLUGINS_INFO_KEY: runtime.plugins})
-    app = create_app(app_runtime)
-    paths = {route.path for route in app.routes}
-    # Until core.app mounts them, mount them the way it would.
-    if not any(path.startswith("/api/v1/topics") for path in paths):
-        app.register(Router(path="/api/v1", route_handlers=TOPIC_ROUTES))
-    if not any(path.endswith("/escalations") for path in paths):
-        app.register(Router(path="/api/v1", route_handlers=ESCALATION_ROUTES))
-    async with AsyncTestClient(app=app) as client:
-        yield client
 
 
 class Api:
@@ -105,7 +72,7 @@ class Api:
 
 @asynccontextmanager
 async def api_for(runtime):
-    async with client_for(runtime) as client:
+    async with app_client(runtime) as client:
         yield Api(client)
 
 
@@ -180,11 +147,8 @@ async def test_a_topic_spanning_communities_lands_in_the_lowest_common_councils_
 
 async def test_admitting_a_topic_that_spans_two_communities_moves_it_to_the_street(runtime, db, people):
     async with api_for(runtime) as api:
-        topic_id = await api.submit("chair", COMMUNITY, "共用停车场管理", "两个社区共用一个停车场")
-        # What a submission naming a neighbour community stores; the topic
-        # service's creation check allows only the council's own subtree so far.
-        db.add(TopicRegion(topic_id=topic_id, region_code=SIBLING))
-        await db.commit()
+        topic_id = await api.submit("chair", COMMUNITY, "共用停车场管理", "两个社区共用一个停车场",
+                                    affected_regions=[COMMUNITY, SIBLING])
         assert (await api.get("sibling_member", f"/topics/{topic_id}")).status_code == 200
 
         admitted = await api.post("chair", f"/topics/{topic_id}/actions/admit")
@@ -230,9 +194,7 @@ async def test_a_plugins_target_wins_over_the_lowest_common_ancestor(runtime, db
         assert moved.status_code == 200, moved.text
         assert moved.json()["region_code"] == CITY
 
-        at_screening = await api.submit("chair", COMMUNITY, "共用健身场地")
-        db.add(TopicRegion(topic_id=at_screening, region_code=SIBLING))
-        await db.commit()
+        at_screening = await api.submit("chair", COMMUNITY, "共用健身场地", affected_regions=[COMMUNITY, SIBLING])
         admitted = await api.post("chair", f"/topics/{at_screening}/actions/admit")
         assert admitted.json()["region_code"] == CITY
 

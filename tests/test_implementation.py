@@ -18,7 +18,6 @@ from tests.test_notices import (  # noqa: F401  (fixtures)
     broker_kind,
     client,
     job_runner,
-    plugin_host,
     world,
 )
 

@@ -8,29 +8,24 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import pytest_asyncio
 import redis
-from litestar import Router
 from sqlalchemy import func, select
 
 from core import clock
 from core.auth.service import principal_of
 from core.authz.enforcer import Authorizer
 from core.config import Config
-from core.implementation import plugin as implementation_plugin
-from core.implementation.routes import ROUTES as IMPLEMENTATION_ROUTES
 from core.jobs.runtime import JobRuntime
 from core.jobs.scheduler import Scheduler, collect_scheduled_jobs
 from core.models import AuditEntry, Topic, TopicEvent, User
 from core.models.implementation import Notification
 from core.models.notice import Notice, Objection
 from core.notices import jobs as notice_jobs
-from core.notices import plugin as notices_plugin
-from core.notices.public_routes import ROUTES as NOTICE_ROUTES
 from core.notices.service import mask_contact, public_board, submit_objection
-from core.plugins import make_plugin_manager
 from core.regions.queries import Paging
 from core.runtime import Runtime
 from core.topics import service as topics
-from tests.auth_helpers import app_client, bearer, login, make_user
+from tests import walk
+from tests.auth_helpers import app_client, make_user
 from tests.conftest import REDIS_URL
 from tests.helpers import SMALL_TREE, add_regions
 from tests.jobs_fixtures import FAST, wait_finished
@@ -41,16 +36,6 @@ STREET = "330203001"        # 月湖街道
 OTHER_STREET_COMMUNITY = "330203002001"
 T0 = datetime(2030, 5, 6, 1, 0, tzinfo=timezone.utc)
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def plugin_host():
-    # Until core.builtin lists them, the two plugins are registered here.
-    host = make_plugin_manager()
-    for plugin in (notices_plugin, implementation_plugin):
-        if not host.pm.is_registered(plugin):
-            host.pm.register(plugin)
-    return host
 
 
 class World:
@@ -76,6 +61,9 @@ class World:
         return await topics.topic_view(self.db, self.people[who], topic_id, plugins=self.plugins,
                                        authorizer=self.authorizer)
 
+    async def hold_vote(self, who, topic_id):
+        return await walk.hold_vote(self.db, self.plugins, self.people[who], topic_id)
+
     async def published(self, *, street: bool = False, text: str = "3 号楼前更换路灯两盏，物业月底前完成") -> int:
         """A topic walked up to its public notice; returns its id, committed."""
         if street:
@@ -88,9 +76,10 @@ class World:
             lead, member = "secretary", "member"
         await self.act(lead, topic.id, "admit")
         await self.act("chair" if not street else lead, topic.id, "confirm")
-        await self.act(member, topic.id, "record_research", note="实地查看")
-        await self.act(lead, topic.id, "schedule_meeting")
-        await self.act(lead, topic.id, "record_resolution", note="议事会表决通过", text=text)
+        await self.act(member, topic.id, "record_research", **walk.RESEARCH)
+        await self.act(lead, topic.id, "schedule_meeting", **walk.meeting())
+        await self.hold_vote(lead, topic.id)
+        await self.act(lead, topic.id, "record_resolution", **walk.resolution("议事会表决通过", text=text))
         await self.db.commit()
         return topic.id
 
@@ -115,21 +104,18 @@ async def world(db, runtime):
         user = await make_user(db, name, *pairs)
         user = await db.scalar(select(User).where(User.id == user.id).execution_options(populate_existing=True))
         people[name] = principal_of(user)
+    for council in (COMMUNITY, STREET):
+        await walk.seat_council(db, runtime.plugins, council)
     authorizer = Authorizer()
     await authorizer.load(db)
+    # End the read transaction, so the app in the HTTP tests can write.
+    await db.commit()
     return World(db, runtime, authorizer, people)
 
 
 @pytest_asyncio.fixture
 async def client(runtime, world):
     async with app_client(runtime) as test_client:
-        app = test_client.app
-        paths = {route.path for route in app.routes}
-        # Until core.app mounts these routes, they are mounted the same way here.
-        if "/api/v1/public/notices/{notice_id:int}/objections" not in paths:
-            app.register(Router(path="/api/v1", route_handlers=NOTICE_ROUTES))
-        if "/api/v1/topics/{topic_id:int}/tasks" not in paths:
-            app.register(Router(path="/api/v1", route_handlers=IMPLEMENTATION_ROUTES))
         yield test_client
 
 
@@ -347,7 +333,10 @@ async def test_upheld_objection_reopens_consultation_and_a_new_resolution_posts_
     statuses = (await world.db.scalars(select(Objection.status).order_by(Objection.id))).all()
     assert statuses == ["referred", "referred"]
     assert (await world.db.get(Notice, notice_id)).status == "withdrawn"
-    await world.act("secretary", topic_id, "record_resolution", note="居民代表会议表决通过", text="维持原方案")
+    # The first vote made the first outcome; the new resolution rests on a new one.
+    await world.hold_vote("secretary", topic_id)
+    await world.act("secretary", topic_id, "record_resolution",
+                    **walk.resolution("居民代表会议表决通过", text="维持原方案"))
     await world.db.commit()
     board = (await client.get(f"/api/v1/public/regions/{COMMUNITY}/notices")).json()["items"]
     assert [n["text"] for n in board] == ["维持原方案"]

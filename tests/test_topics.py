@@ -6,23 +6,19 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from litestar import Router
 from sqlalchemy import func, select
 
 from core import clock
 from core.auth.service import principal_of
 from core.authz.enforcer import Authorizer
-from core.catalogue import generic as generic_catalogue
 from core.errors import ApiError
 from core.models import AuditEntry, ScreeningDecision, Topic, TopicEvent, TopicFeedback, User
-from core.plugins import hookimpl, make_plugin_manager
-from core.procedures import generic as generic_procedure
+from core.plugins import hookimpl
 from core.procedures.generic import GENERIC
-from core.procedures.model import Action, Step
 from core.regions.queries import Paging
 from core.topics import service
-from core.topics.routes import ROUTES
 from core.topics.service import TopicFilters
+from tests import walk
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -31,17 +27,6 @@ SIBLING = "330203001002"    # 天一社区, same street
 STREET = "330203001"        # 月湖街道
 OTHER_STREET_COMMUNITY = "330203002001"
 OTHER_CITY_COMMUNITY = "620502001001"
-
-
-@pytest.fixture
-def plugin_host():
-    # Until core.builtin lists them, the generic procedure and catalogue are
-    # registered here; once listed, they are already there.
-    host = make_plugin_manager()
-    for plugin in (generic_procedure, generic_catalogue):
-        if not host.pm.is_registered(plugin):
-            host.pm.register(plugin)
-    return host
 
 
 class World:
@@ -64,6 +49,9 @@ class World:
     async def act(self, who, topic, action, **payload):
         return await service.perform_action(self.db, self.people[who], topic.id, action, payload,
                                             plugins=self.plugins, authorizer=self.authorizer)
+
+    async def hold_vote(self, who, topic):
+        return await walk.hold_vote(self.db, self.plugins, self.people[who], topic.id)
 
     async def view(self, who, topic):
         return await service.topic_view(self.db, self.people[who], topic.id, plugins=self.plugins,
@@ -91,6 +79,8 @@ async def world(db, runtime):
         people[name] = principal_of(user)
     authorizer = Authorizer()
     await authorizer.load(db)
+    # End the read transaction, so the app in the HTTP tests can write.
+    await db.commit()
     return World(db, runtime.plugins, authorizer, people)
 
 
@@ -198,22 +188,27 @@ async def test_explicit_route_and_admission_default_to_the_category(world):
 async def test_history_grows_per_action_through_the_whole_procedure(world):
     clock.set_now(clock.now().replace(microsecond=0))
     topic = await world.create("resident", RESIDENT_TOPIC)
-    walk = [
+    await walk.seat_council(world.db, world.plugins, COMMUNITY)
+    steps = [
         ("secretary", "admit", {}),
         ("chair", "confirm", {}),
-        ("member", "record_research", {"note": "实地查看，需更换灯具"}),
-        ("secretary", "schedule_meeting", {}),
-        ("secretary", "record_resolution", {"note": "由物业本月内更换"}),
+        ("member", "record_research", {**walk.RESEARCH, "note": "实地查看，需更换灯具"}),
+        ("secretary", "schedule_meeting", walk.meeting()),
+        ("secretary", "vote", {}),  # the meeting votes; not a topic action, so not in the history
+        ("secretary", "record_resolution", walk.resolution("由物业本月内更换")),
         ("neighbour", None, {}),  # cannot see this community's topic
         ("resident", "object", {"note": "一个月太慢"}),
         ("secretary", "dismiss_objection", {"note": "已有排期"}),
     ]
     expected_history = ["submit"]
-    for who, action, payload in walk:
+    for who, action, payload in steps:
         if action is None:
             with pytest.raises(ApiError) as err:
                 await world.view(who, topic)
             assert err.value.status_code == 404
+            continue
+        if action == "vote":
+            await world.hold_vote(who, topic)
             continue
         await world.act(who, topic, action, **payload)
         expected_history.append(action)
@@ -263,12 +258,12 @@ async def test_wrong_role_is_403_and_a_blocked_action_is_409_with_the_reason(wor
     with pytest.raises(ApiError) as note:
         await world.act("member", topic, "record_research")
     assert note.value.status_code == 400 and note.value.fields[0].field == "note"
-    await world.act("member", topic, "record_research", note="走访 12 户")
+    await world.act("member", topic, "record_research", **{**walk.RESEARCH, "note": "走访 12 户"})
     # The street's staff reach the community's topics through their subtree.
-    await world.act("street", topic, "schedule_meeting")
+    await world.act("street", topic, "schedule_meeting", **walk.meeting())
     assert topic.step == "consult"
     with pytest.raises(ApiError) as hidden:
-        await world.act("tianshui", topic, "schedule_meeting")
+        await world.act("tianshui", topic, "schedule_meeting", **walk.meeting())
     assert hidden.value.status_code == 404
 
 
@@ -331,10 +326,6 @@ async def test_list_filters_paginates_and_never_crosses_the_scope(world):
 @pytest.fixture
 async def client(runtime):
     async with app_client(runtime) as test_client:
-        app = test_client.app
-        if not any(route.path.startswith("/api/v1/topics") for route in app.routes):
-            # core.app does not mount the topic routes yet; mount them the same way.
-            app.register(Router(path="/api/v1", route_handlers=ROUTES))
         yield test_client
 
 
