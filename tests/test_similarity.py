@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.escalation import similarity
 from core.models.escalation import TopicLink
 from tests.test_escalation import (COMMUNITY, OTHER_STREET_COMMUNITY, SIBLING, STREET, api_for,  # noqa: F401
-                                   people, plugin_host)
+                                   people)
 
 LAMP = ("小区路灯不亮", "3号楼前路灯坏了两个月，晚上出行不安全")
 LAMP_AGAIN = ("路灯损坏夜间出行不便", "楼前的路灯坏了很久，晚上走路看不清，不安全")
