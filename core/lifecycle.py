@@ -9,9 +9,12 @@ _OWNS_JOBS = "yishi_owns_jobs"
 
 
 async def on_startup(app: Litestar) -> None:
+    from core.authz.enforcer import get_authorizer
     from core.jobs.runtime import JobRuntime
 
     runtime = app.state.runtime
+    # Load the policy now, not inside the first request's transaction.
+    await get_authorizer(runtime)
     if runtime.extras.get("jobs") is None:
         # extras["jobs_options"] lets a test or an embedding program tune the
         # runtime (Redis namespace, worker threads) without new config knobs.

@@ -86,11 +86,13 @@ async def authorization_guard(connection: ASGIConnection, handler: BaseRouteHand
     if token is None:
         raise unauthorized()
     runtime = connection.app.state.runtime
+    # Before our own session: loading the policy opens one too, and on SQLite
+    # a second transaction inside the first would wait on its lock forever.
+    authorizer = await get_authorizer(runtime)
     async with runtime.sessions() as session:
         principal = await resolve_token(session, token)
         connection.state.principal = principal
         connection.state.auth_token = token
-        authorizer = await get_authorizer(runtime)
         code = connection.path_params.get(CODE_PARAM)
         if code is None or action == AUTHENTICATED:
             return
