@@ -29,6 +29,7 @@ from core.authz.scope import RegionScope
 from core.councils.categories import CATEGORY_LABELS, TOPIC_CATEGORIES, is_fixed
 from core.councils.service import LOCAL_TZ, current_term, ensure_council, get_council, roster, today
 from core.errors import ApiError, FieldError, conflict, forbidden, not_found, validation_failed
+from core.fields import text_field as _text
 from core.models import CouncilMember, Topic, TopicEvent
 from core.models.consultation import (MEETING_FORMS, OUTCOME_FORMS, RESEARCH_METHODS, VOTE_CHOICES, Ballot,
                                       Meeting, MeetingParticipant, MeetingTopic, MinuteEntry, Outcome, Research,
@@ -110,21 +111,6 @@ def _actor_name(principal: Principal | None) -> str:
 
 # -- reading fields ---------------------------------------------------------
 
-def _text(data: Mapping[str, Any], name: str, limit: int, errors: list[FieldError], *, required: bool = False,
-          zh: str = "", en: str = "", field: str | None = None) -> str:
-    field = field or name
-    value = data.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.append(FieldError(field, f"{zh}应为文本", f"{en} must be text"))
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors.append(FieldError(field, f"请填写{zh}", f"{en} is required"))
-    elif len(value) > limit:
-        errors.append(FieldError(field, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
-    return value
 
 
 def _choice(value: Any, allowed: Iterable[str], field: str, zh: str, en: str, errors: list[FieldError],

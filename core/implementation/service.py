@@ -29,6 +29,7 @@ from core.authz.principal import Principal
 from core.authz.roles import Role, covers
 from core.db import Base
 from core.errors import ApiError, FieldError, conflict, forbidden, validation_failed
+from core.fields import text_field as _text
 from core.implementation.guards import TASKS_OPEN
 from core.implementation.notify import notify
 from core.models import Topic, TopicRegion, User
@@ -105,20 +106,6 @@ def _body(data: Any) -> Mapping[str, Any]:
     return data
 
 
-def _text(data: Mapping[str, Any], name: str, limit: int, errors: list[FieldError], *, zh: str, en: str,
-          required: bool = False) -> str:
-    value = data.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.append(FieldError(name, f"{zh}应为文本", f"{en} must be text"))
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors.append(FieldError(name, f"请填写{zh}", f"{en} is required"))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
-    return value
 
 
 def _int(data: Mapping[str, Any], name: str, low: int, high: int, errors: list[FieldError], *, zh: str, en: str,

@@ -25,6 +25,7 @@ from core.authz.roles import Role, covers
 from core.authz.scope import RegionScope
 from core.catalogue import ADMISSIBLE, EXCLUDED, ROUTES, Catalogue, CatalogueItem, catalogue_for_region
 from core.errors import ApiError, FieldError, forbidden, not_found, validation_failed
+from core.fields import text_field as _text
 from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.models.topic import CHANNELS, SCALES
@@ -161,20 +162,6 @@ def _procedure_of(plugins: PluginHost, topic: Topic) -> Procedure:
 
 # -- creating a topic --------------------------------------------------------
 
-def _text(data: Mapping[str, Any], name: str, limit: int, errors: list[FieldError], *,
-          required: bool = False, zh: str = "", en: str = "") -> str:
-    value = data.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.append(FieldError(name, f"{zh}应为文本", f"{en} must be text"))
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors.append(FieldError(name, f"请填写{zh}", f"{en} is required"))
-    elif len(value) > limit:
-        errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
-    return value
 
 
 async def _affected_regions(session: AsyncSession, region: Region, raw: Any,

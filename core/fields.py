@@ -1,0 +1,30 @@
+"""Reading fields out of a client's JSON body, with bilingual field errors.
+
+Services collect every problem into ``errors`` and raise once, so a form
+shows all its mistakes together.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.errors import FieldError
+
+
+def text_field(data: Mapping[str, Any], name: str, limit: int, errors: list[FieldError], *,
+               required: bool = False, zh: str = "", en: str = "", field: str | None = None) -> str:
+    """The trimmed text at ``data[name]`` ("" when absent); problems go to ``errors``
+    under ``field`` (default ``name``)."""
+    field = field or name
+    value = data.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.append(FieldError(field, f"{zh}应为文本", f"{en} must be text"))
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.append(FieldError(field, f"请填写{zh}", f"{en} is required"))
+    elif len(value) > limit:
+        errors.append(FieldError(field, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
+    return value
