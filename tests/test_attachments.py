@@ -8,11 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from litestar import Router
 from sqlalchemy import func, select
 
 from core.attachments import service
-from core.attachments.routes import ROUTES
 from core.errors import ApiError
 from core.models import AuditEntry
 from core.models.attachment import Attachment
@@ -56,10 +54,6 @@ async def people(db):
 @pytest.fixture
 async def client(runtime, people):
     async with app_client(runtime) as test_client:
-        app = test_client.app
-        if not any(route.path.startswith("/api/v1/attachments") for route in app.routes):
-            # core.app does not mount the attachment routes yet; mount them the same way.
-            app.register(Router(path="/api/v1", route_handlers=ROUTES))
         yield test_client
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from litestar import Router
 from sqlalchemy import func, select, update
 
 from core import clock
@@ -15,7 +14,6 @@ from core.errors import ApiError
 from core.models import Region, Topic, TopicEvent
 from core.models.public import PublicReceipt, PublicSubmission
 from core.public import ratelimit
-from core.public.routes import ROUTES
 from core.public.service import ANONYMOUS, PUBLIC_ACTOR
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
@@ -41,10 +39,6 @@ async def people(db):
 @pytest.fixture
 async def client(runtime, people):
     async with app_client(runtime) as test_client:
-        app = test_client.app
-        if not any(route.path.startswith("/api/v1/public/") for route in app.routes):
-            # core.app does not mount the public routes yet; mount them the same way.
-            app.register(Router(path="/api/v1", route_handlers=ROUTES))
         yield test_client
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from litestar import Router
 from sqlalchemy import select
 
 from core import clock
@@ -16,7 +15,6 @@ from core.models import Topic, TopicEvent, User
 from core.models.implementation import Task
 from core.models.notice import Notice
 from core.stats import service
-from core.stats.routes import ROUTES
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -139,9 +137,6 @@ async def test_a_community_chair_asking_for_the_street_sees_only_their_community
 
 async def test_http_stats_with_the_guard(db, runtime, fixture_set):
     async with app_client(runtime) as client:
-        if not any(route.path.endswith("/stats") for route in client.app.routes):
-            # core.app does not mount the stats route yet; mount it the same way.
-            client.app.register(Router(path="/api/v1", route_handlers=ROUTES))
         district = bearer(await login(client, "district"))
         response = await client.get(f"/api/v1/regions/{DISTRICT}/stats", headers=district)
         assert response.status_code == 200, response.text
