@@ -28,3 +28,17 @@ def text_field(data: Mapping[str, Any], name: str, limit: int, errors: list[Fiel
     elif len(value) > limit:
         errors.append(FieldError(field, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
     return value
+
+
+def required_text(data: Mapping[str, Any], name: str, limit: int, zh: str, en: str,
+                  errors: list[FieldError]) -> str:
+    """Like :func:`text_field` with ``required=True``, except that a value that is
+    not text is reported as missing (for short public forms, one message is clearer)."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        errors.append(FieldError(name, f"请填写{zh}", f"{en} is required"))
+        return ""
+    value = value.strip()
+    if len(value) > limit:
+        errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
+    return value

@@ -29,6 +29,7 @@ from core.authz.roles import Role, covers
 from core.councils.categories import ROLES_IN_COUNCIL
 from core.councils.service import current_term, ensure_council, get_council, roster
 from core.errors import FieldError, conflict, forbidden, not_found, validation_failed
+from core.fields import required_text as _required_text
 from core.escalation import similarity
 from core.models import Region, Topic, TopicEvent, TopicFeedback, TopicRegion
 from core.models.escalation import REPORT_KINDS, Escalation, TopicLink, UpwardReport
@@ -351,16 +352,6 @@ def _report_snapshot(report: UpwardReport) -> dict[str, Any]:
             "answer": report.answer}
 
 
-def _required_text(data: Mapping[str, Any], name: str, limit: int, zh: str, en: str,
-                   errors: list[FieldError]) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        errors.append(FieldError(name, f"请填写{zh}", f"{en} is required"))
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
-    return value
 
 
 async def _topic_event(session: AsyncSession, topic: Topic, principal: Principal, action: str, note: str,

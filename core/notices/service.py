@@ -33,6 +33,7 @@ from core.authz.principal import Principal
 from core.authz.roles import Role
 from core.db import Base
 from core.errors import ApiError, FieldError, conflict, not_found, validation_failed
+from core.fields import required_text as _field
 from core.implementation.notify import notify
 from core.models import Region, Topic, TopicEvent, TopicRegion
 from core.models.notice import Notice, Objection
@@ -154,15 +155,6 @@ async def system_transition(session: AsyncSession, plugins: PluginHost, topic: T
 
 # -- objections ------------------------------------------------------------------
 
-def _field(data: Mapping[str, Any], name: str, limit: int, zh: str, en: str, errors: list[FieldError]) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        errors.append(FieldError(name, f"请填写{zh}", f"{en} is required"))
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
-    return value
 
 
 _CONTACT = re.compile(r"^(\+?[0-9][0-9 \-]{5,}[0-9]|[^@\s]+@[^@\s]+\.[^@\s]+)$")
