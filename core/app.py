@@ -54,6 +54,7 @@ async def healthz(state: State) -> dict:
 
 def api_route_handlers(runtime: Runtime) -> list:
     from core.attachments.routes import ROUTES as ATTACHMENT_ROUTES
+    from core.compliance.routes import ROUTES as COMPLIANCE_ROUTES
     from core.auth.routes import ROUTES as AUTH_ROUTES
     from core.consultation.routes import ROUTES as MEETING_ROUTES
     from core.councils.routes import ROUTES as COUNCIL_ROUTES
@@ -66,7 +67,8 @@ def api_route_handlers(runtime: Runtime) -> list:
     from core.topics.routes import ROUTES as TOPIC_ROUTES
 
     return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
-            *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES]
+            *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES,
+            *COMPLIANCE_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:

@@ -122,7 +122,8 @@ def yishi_catalogue(region_code):
     Return: a list of ``core.catalogue.CatalogueItem`` (code such as
     ``"tianshui.yi.3"``, kind ``"admissible"`` or ``"excluded"``, number,
     Chinese text). Items marked ``fallback`` (the core's generic catalogue)
-    are used only when no plugin returns other items for the region.
+    stand in per kind: they are used for a kind (admissible or excluded)
+    only when no plugin returns items of that kind for the region.
     Topic categories are admissible items; screening decisions cite items.
 
     Collected from every plugin (not firstresult).
@@ -248,4 +249,44 @@ def yishi_meeting_kinds(region_code):
     key as another is ignored after the first.
 
     Collected from every plugin enabled at the region (not firstresult).
+    """
+
+
+@hookspec
+def yishi_compliance_checks(session, region_code, level, on_date):
+    """Check a region against a regional standard (ComplianceCheck: Ningbo's
+    五个有, Jinchang's 六有, Lianyungang's one activity per quarter).
+
+    Arguments: ``session`` (AsyncSession; read, never write),
+    ``region_code`` and ``level`` (``"city"`` / ``"district"`` / ``"street"``
+    / ``"community"``) of the region checked, and ``on_date`` (the local
+    ``date`` the check is made for).
+
+    Return: a list of ``core.compliance.ComplianceResult`` (one per
+    standard: its key such as ``"ningbo.five_haves"``, titles, and one
+    ``ComplianceItem`` per requirement saying whether it is met and what
+    was seen), or a coroutine resolving to one, or None when the plugin has
+    no standard for that region. Results are computed from what the
+    platform holds (roster, meetings, documents on file, the procedure),
+    never typed in. ``GET /api/v1/regions/{code}/compliance`` shows them.
+
+    Collected from every plugin enabled at the region (not firstresult).
+    """
+
+
+@hookspec
+def yishi_demo_seeded(session, city_code, council_regions, seed):
+    """Add a plugin's own demo records after the core seeded a demo city.
+
+    Arguments: ``session`` (AsyncSession, inside the seeding transaction),
+    ``city_code``, ``council_regions`` (the sorted division codes of the
+    councils the core seeded with members, meetings and topics) and
+    ``seed`` (an int: derive any randomness from it, so the demo is the
+    same on every run).
+
+    Return: None, or a coroutine the host awaits. Runs only the first time
+    a city is seeded (``yishi demo`` on an empty database), so it need not
+    be idempotent.
+
+    Collected from every plugin enabled at the city (not firstresult).
     """

@@ -29,7 +29,7 @@ class CatalogueItem:
     text_en: str = ""
     # The route a rejection citing this item usually takes, if any.
     route: str | None = None
-    # The core's generic items: used only when no plugin supplies others.
+    # The core's generic items: used only for a kind no plugin supplies.
     fallback: bool = False
 
     def as_dict(self) -> dict:
@@ -52,9 +52,12 @@ class Catalogue:
 
 
 def catalogue_for_region(host, region_code: str, enabled: Iterable[str]) -> Catalogue:
-    """The catalogue the region's enabled plugins (and the built-ins) supply."""
+    """The catalogue the region's enabled plugins (and the built-ins) supply.
+
+    Fallback items stand in per kind: a plugin that lists only exclusions
+    (Jinchang's three) keeps the generic admissible kinds, and vice versa.
+    """
     found = [item for items in host.hooks_for(enabled).yishi_catalogue(region_code=region_code)
              for item in (items or ())]
-    if any(not item.fallback for item in found):
-        found = [item for item in found if not item.fallback]
-    return Catalogue(found)
+    supplied = {item.kind for item in found if not item.fallback}
+    return Catalogue(item for item in found if not (item.fallback and item.kind in supplied))

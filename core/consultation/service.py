@@ -755,6 +755,23 @@ async def list_meetings(session: AsyncSession, scope: RegionScope, region_code: 
             "page": paging.page, "page_size": paging.page_size}
 
 
+async def meetings_held(session: AsyncSession, start: datetime, end: datetime, *,
+                        within: str) -> dict[str, int]:
+    """Meetings held in ``[start, end)`` by each council in ``within``'s subtree, by region code.
+
+    A meeting counts as held once its start time has passed (by the
+    platform clock): regional standards (每季度一次, 常态议事) count what
+    happened, not what is planned.
+    """
+    until = min(end, clock.now())
+    rows = await session.execute(
+        select(Meeting.region_code, func.count()).where(
+            Meeting.region_code >= within, Meeting.region_code < subtree_upper_bound(within),
+            Meeting.starts_at >= start, Meeting.starts_at < until)
+        .group_by(Meeting.region_code))
+    return {code: count for code, count in rows.all()}
+
+
 # -- topic actions: research, scheduling, resolution ----------------------------
 
 async def record_research(session: AsyncSession, principal: Principal | None, topic: Topic,

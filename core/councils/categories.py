@@ -28,12 +28,14 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     **TOPIC_CATEGORIES,
 }
 
-# chair: the "1" on a community council; convenor: a street council's first or
-# second convenor (000); head: the designated head of a Lianyungang home (003).
+# chair: the "1" on a community council; convenor, first_convenor,
+# second_convenor: a street council's convenors (000); head: the designated head of a Lianyungang home (003).
 ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
     "chair": ("召集人", "chair"),
     "vice_chair": ("副召集人", "vice chair"),
     "convenor": ("召集人", "convenor"),
+    "first_convenor": ("第一召集人", "first convenor"),
+    "second_convenor": ("第二召集人", "second convenor"),
     "head": ("负责人", "head"),
     "secretary": ("秘书", "secretary"),
     "member": ("成员", "member"),
@@ -43,3 +45,16 @@ ROLES_IN_COUNCIL: dict[str, tuple[str, str]] = {
 def is_fixed(category: str) -> bool:
     """Whether a category counts as a fixed member (the "1" and the "7", not the "X")."""
     return category == PARTY_SECRETARY or category in FIXED_CATEGORIES
+
+
+# What a council keeps on file (council documents): the evidence regional
+# standards look for (Ningbo's 五个有, Jinchang's 六有).
+DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
+    "rules": ("议事规则（制度）", "rules of procedure"),
+    "catalogue": ("协商议事目录", "consultation catalogue"),
+    "flowchart": ("议事流程图", "procedure flowchart"),
+    "signage": ("标识（照片）", "signage (photo)"),
+    "facilities": ("设施（照片）", "facilities (photo)"),
+    "activity_record": ("活动记录", "activity record"),
+    "other": ("其他", "other"),
+}

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
 from core.councils import service
-from core.councils.service import MemberData, RosterChange
+from core.councils.service import DocumentData, MemberData, RosterChange
 from core.errors import not_found
 from core.models import Council, Region
 from core.runtime import Runtime
@@ -157,5 +157,31 @@ async def council_term_start(code: FromPath[str], data: TermStart, db: NamedDepe
     return await _change_answer(db, change)
 
 
+@get("/regions/{code:str}/council/documents", opt=READ,
+     summary="The council's documents on file (rules, catalogue, signage and facility photos…)")
+async def council_documents(code: FromPath[str], db: NamedDependency[AsyncSession],
+                            history: FromQuery[bool] = False) -> dict:
+    council = await service.get_council(db, code)
+    documents = await service.documents_on_file(db, council, with_withdrawn=history) if council else []
+    return {"items": [service.document_dict(d) for d in documents]}
+
+
+@post("/regions/{code:str}/council/documents", opt=MANAGE,
+      summary="File an uploaded attachment as a council document (creates the council if needed)")
+async def council_document_file(code: FromPath[str], data: DocumentData, db: NamedDependency[AsyncSession],
+                                principal: NamedDependency[Principal]) -> dict:
+    council = await service.ensure_council(db, code, actor=principal)
+    return service.document_dict(await service.file_document(db, council, data, actor=principal))
+
+
+@post("/regions/{code:str}/council/documents/{document_id:int}/withdraw", opt=MANAGE, status_code=200,
+      summary="Withdraw a council document (the record stays)")
+async def council_document_withdraw(code: FromPath[str], document_id: FromPath[int],
+                                    db: NamedDependency[AsyncSession], principal: NamedDependency[Principal]) -> dict:
+    council = await _existing(db, code)
+    return service.document_dict(await service.withdraw_document(db, council, document_id, actor=principal))
+
+
 ROUTES = [council_detail, council_edit, council_members, council_member_add, council_member_edit,
-          council_member_leave, council_terms, council_term_start]
+          council_member_leave, council_terms, council_term_start, council_documents, council_document_file,
+          council_document_withdraw]

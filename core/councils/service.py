@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, clock
-from core.councils.categories import CATEGORY_LABELS, ROLES_IN_COUNCIL
+from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
-from core.models import Council, CouncilMember, CouncilTerm, Region, User
+from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, User
 
 # Councils meet on China's calendar: "today" is the date in Beijing, not UTC.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -406,6 +406,74 @@ async def member_leaves(session: AsyncSession, council: Council, member_id: int,
                        object_id=member.id, region_code=council.region_code, before=before,
                        after=member_dict(member))
     return RosterChange(council=council, term=term, member=member, violations=violations)
+
+
+# -- documents on file ------------------------------------------------------------
+
+class DocumentData(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A document to file: an attachment already uploaded at the council's region."""
+
+    kind: str
+    attachment_id: int
+    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+def document_dict(document: CouncilDocument) -> dict[str, Any]:
+    label = DOCUMENT_KINDS.get(document.kind, (document.kind, document.kind))
+    return {"id": document.id, "council_id": document.council_id, "kind": document.kind,
+            "kind_zh": label[0], "kind_en": label[1], "title": document.title,
+            "attachment_id": document.attachment_id, "filed_by_user_id": document.filed_by_user_id,
+            "filed_at": document.filed_at.isoformat(),
+            "withdrawn_at": document.withdrawn_at.isoformat() if document.withdrawn_at else None}
+
+
+async def documents_on_file(session: AsyncSession, council: Council, kind: str | None = None, *,
+                            with_withdrawn: bool = False) -> list[CouncilDocument]:
+    """The council's documents (of ``kind``), oldest first; withdrawn ones only on request."""
+    query = select(CouncilDocument).where(CouncilDocument.council_id == council.id)
+    if kind is not None:
+        query = query.where(CouncilDocument.kind == kind)
+    if not with_withdrawn:
+        query = query.where(CouncilDocument.withdrawn_at.is_(None))
+    return list(await session.scalars(query.order_by(CouncilDocument.id)))
+
+
+async def file_document(session: AsyncSession, council: Council, data: DocumentData, *,
+                        actor: Any = None) -> CouncilDocument:
+    """File an uploaded attachment as one of the council's documents."""
+    from core.attachments.service import attachments_exist
+
+    if data.kind not in DOCUMENT_KINDS:
+        allowed = ", ".join(DOCUMENT_KINDS)
+        raise validation_failed(FieldError("kind", f"未知文档类别“{data.kind}”，可选：{allowed}",
+                                           f"unknown document kind '{data.kind}', expected one of: {allowed}"))
+    await attachments_exist(session, [data.attachment_id], council.region_code, field="attachment_id")
+    title = data.title.strip() or DOCUMENT_KINDS[data.kind][0]
+    document = CouncilDocument(council_id=council.id, kind=data.kind, title=title,
+                               attachment_id=data.attachment_id,
+                               filed_by_user_id=getattr(actor, "user_id", None), filed_at=clock.now())
+    session.add(document)
+    await session.flush()
+    await audit.record(session, actor=actor, action="council.document.file", object_type="council_document",
+                       object_id=document.id, region_code=council.region_code, after=document_dict(document))
+    return document
+
+
+async def withdraw_document(session: AsyncSession, council: Council, document_id: int, *,
+                            actor: Any = None) -> CouncilDocument:
+    document = await session.scalar(select(CouncilDocument).where(CouncilDocument.id == document_id,
+                                                                  CouncilDocument.council_id == council.id))
+    if document is None:
+        raise not_found("议事会文档", "council document")
+    if document.withdrawn_at is not None:
+        raise ApiError(409, "document_withdrawn", "该文档已撤下", "this document was already withdrawn")
+    before = document_dict(document)
+    document.withdrawn_at = clock.now()
+    await session.flush()
+    await audit.record(session, actor=actor, action="council.document.withdraw", object_type="council_document",
+                       object_id=document.id, region_code=council.region_code, before=before,
+                       after=document_dict(document))
+    return document
 
 
 # -- which plugins speak for a region ------------------------------------------

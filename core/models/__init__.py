@@ -2,7 +2,7 @@
 from core.models.account import AuthToken, RoleGrant, User
 from core.models.audit import AuditEntry, AuditHead
 from core.models.authz import AuthzPolicy
-from core.models.council import Council, CouncilMember, CouncilTerm
+from core.models.council import Council, CouncilDocument, CouncilMember, CouncilTerm
 from core.models.escalation import Escalation, TopicLink, UpwardReport  # noqa: F401  (上移, similar topics, upward reports)
 from core.models.jobs import OutboxJob, ScheduledFire
 from core.models.region import Region, RegionLevel
@@ -18,6 +18,7 @@ __all__ = [
     "AuthToken",
     "AuthzPolicy",
     "Council",
+    "CouncilDocument",
     "CouncilMember",
     "CouncilTerm",
     "OutboxJob",

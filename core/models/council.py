@@ -86,3 +86,26 @@ class CouncilMember(Base):
         Index("ix_council_members_term_id", "term_id"),
         Index("ix_council_members_user_id", "user_id"),
     )
+
+
+class CouncilDocument(Base):
+    """A document a council keeps on file (its rules, its catalogue, photos of
+    its signage and facilities…), an attachment filed under a kind.
+
+    Withdrawing one sets ``withdrawn_at``; the row stays, so what was on
+    file when is never lost.
+    """
+
+    __tablename__ = "council_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    # One of core.councils.categories.DOCUMENT_KINDS.
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    filed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_council_documents_council_id_kind", "council_id", "kind"),)

@@ -73,17 +73,27 @@ class Guard:
 
 @dataclass(frozen=True)
 class Timer:
-    """A deadline an action starts, ``days`` read from a region setting."""
+    """A deadline an action starts, ``days`` read from a region setting.
+
+    ``by_scale`` names other settings for topics of a given scale, e.g.
+    ``(("urgent", "jinchang.urgent_notice_days"),)``: an urgent topic's
+    notice period is read from that setting (急事快议), any other topic's
+    from ``setting``.
+    """
 
     key: str
     setting: str
     default_days: int
     title_zh: str = ""
     title_en: str = ""
+    by_scale: tuple[tuple[str, str], ...] = ()
 
     def days(self, context: TopicContext) -> int:
-        value = context.setting(self.setting, self.default_days)
-        return int(value)
+        setting = dict(self.by_scale).get(context.scale or "", self.setting)
+        value = context.setting(setting, None)
+        if value is None and setting != self.setting:
+            value = context.setting(self.setting, None)
+        return int(self.default_days if value is None else value)
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,8 @@ def validate_procedure(procedure: Procedure) -> Procedure:
             for timer in action.timers:
                 if not timer.key or not timer.setting or timer.default_days < 1:
                     problems.append(f"{here} has a timer without key, setting or positive default")
+                if any(not scale or not setting for scale, setting in timer.by_scale):
+                    problems.append(f"{here} has a timer with an empty scale or setting in by_scale")
     if problems:
         raise ProcedureError(f"{procedure.key!r}@{procedure.version!r}", problems)
     return procedure

@@ -1,0 +1,27 @@
+"""Asking the plugins enabled at a region how it stands against their standards."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.asyncutil import await_me_maybe
+from core.compliance import ComplianceResult
+from core.councils.service import today
+from core.models import Region
+from core.plugins import PluginHost
+from core.tenants.settings import enabled_plugins
+
+
+async def check_region(session: AsyncSession, plugins: PluginHost, region: Region,
+                       on_date: date | None = None) -> list[ComplianceResult]:
+    """Every standard the region's plugins check, in plugin order."""
+    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, region.code))
+    results: list[ComplianceResult] = []
+    for answer in hooks.yishi_compliance_checks(session=session, region_code=region.code, level=region.level,
+                                                on_date=on_date or today()):
+        for result in (await await_me_maybe(answer)) or ():
+            if not isinstance(result, ComplianceResult):
+                raise TypeError(f"a compliance check returned {result!r}, not a core.compliance.ComplianceResult")
+            results.append(result)
+    return results

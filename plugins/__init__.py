@@ -1,0 +1,1 @@
+"""Regional variants of Yishi, one package each, registered on the ``yishi.plugins`` entry point."""

@@ -1,0 +1,1 @@
+"""The Jinchang regional plugin."""

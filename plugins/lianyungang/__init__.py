@@ -1,0 +1,1 @@
+"""The Lianyungang regional plugin."""

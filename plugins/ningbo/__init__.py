@@ -1,0 +1,1 @@
+"""The Ningbo regional plugin."""

@@ -1,0 +1,1 @@
+"""The Tianshui regional plugin."""

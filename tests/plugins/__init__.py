@@ -1,0 +1,1 @@
+"""Tests of the regional plugins, one folder per plugin."""
