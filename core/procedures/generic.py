@@ -101,7 +101,12 @@ MANIFEST = PluginManifest(
     description="The generic six-step procedure and the choice of procedure per region.",
     builtin=True,
     settings={
-        "key": SettingSpec(str, GENERIC_KEY, "新议题采用的议事程序", "procedure new topics start under"),
+        # Empty: the region's plugins choose (Tianshui's 三段六步 where it is on),
+        # else the generic one. A key set here wins over every plugin, so a
+        # district can keep the generic procedure inside a city that has its own.
+        "key": SettingSpec(str, "", "新议题采用的议事程序（留空：由本地插件决定，否则为通用六步）",
+                           "procedure new topics start under (empty: the region's plugins decide, "
+                           "else the generic one)"),
     },
 )
 
