@@ -171,3 +171,35 @@ async def test_tasks_only_while_implementing(world):
     else:
         raise AssertionError("a task was set before the results were confirmed")
     assert (await world.db.get(Topic, topic_id)).counters.get("tasks_open", 0) == 0
+
+
+def test_the_implementation_phase_starts_where_the_procedure_waits_for_tasks():
+    """Tasks and reports belong from the first step that waits for tasks on,
+    whatever a regional procedure calls its steps (e.g. an evaluation step after it)."""
+    from dataclasses import replace
+
+    from core.authz.roles import Role
+    from core.implementation.guards import tasks_done
+    from core.implementation.service import implementing
+    from core.models import Topic
+    from core.procedures.generic import GENERIC
+    from core.procedures.model import Action, Procedure, Stage, Step
+
+    chair = frozenset({Role.council_chair})
+    regional = Procedure("regional", 1, "地方程序", "regional", (Stage("s", "阶段", "stage"),), (
+        Step("consult", "协商", "consult", "s", (Action("go", "通过", "go", chair, to_step="carry_out"),)),
+        Step("carry_out", "组织实施", "carry out", "s",
+             (Action("evaluate", "转评估", "to evaluation", chair, to_step="assess", guards=(tasks_done,)),)),
+        Step("assess", "评估评议", "assess", "s", (Action("close", "办结", "close", chair, to_status="closed"),)),
+    ))
+
+    def topic(step, status="open"):
+        return Topic(step=step, status=status)
+
+    assert [implementing(regional, topic(s)) for s in ("consult", "carry_out", "assess")] == [False, True, True]
+    assert implementing(regional, topic("assess", "closed"))
+    assert [implementing(GENERIC, topic(s)) for s in ("consult", "publicize", "implement")] == [False, False, True]
+    # Without the guard anywhere (or the procedure gone), the generic step key decides.
+    plain = replace(regional, steps=tuple(replace(s, actions=tuple(replace(a, guards=()) for a in s.actions))
+                                          for s in regional.steps))
+    assert not implementing(plain, topic("carry_out")) and implementing(None, topic("implement"))

@@ -211,3 +211,44 @@ def test_region_chooses_its_procedure_and_a_regional_plugin_wins():
     with pytest.raises(ApiError) as err:
         procedure_for_region(host, "330203001001", set(), {"procedure.key": "absent"})
     assert err.value.code == "procedure_unknown"
+
+
+def test_a_timer_reads_another_setting_for_a_topic_of_that_scale():
+    from core.procedures.model import Timer
+
+    notice = Timer("notice", "core.notice_days", 7, by_scale=(("urgent", "fast.notice_days"),))
+    settings = {"core.notice_days": 7, "fast.notice_days": 2}
+    assert notice.days(TopicContext(now=NOW, settings=settings, scale="urgent")) == 2
+    assert notice.days(TopicContext(now=NOW, settings=settings, scale="major")) == 7
+    assert notice.days(TopicContext(now=NOW, settings=settings)) == 7
+    # A scale setting nobody set falls back to the general one, then to the default.
+    assert notice.days(TopicContext(now=NOW, settings={"core.notice_days": 5}, scale="urgent")) == 5
+    assert notice.days(TopicContext(now=NOW, settings={}, scale="urgent")) == 7
+    action = Action("publish", "公示", "publish", frozenset(CHAIR), to_step="b", timers=(notice,))
+    state = engine.apply(
+        replace(_tiny(), steps=(Step("a", "甲", "a", "only", (action,)), Step("b", "乙", "b", "only"))),
+        TopicState(step="a"), "publish", CHAIR, TopicContext(now=NOW, settings=settings, scale="urgent")).after
+    assert state.timers["notice"] == NOW + timedelta(days=2)
+    bad = Timer("notice", "core.notice_days", 7, by_scale=(("urgent", ""),))
+    with pytest.raises(ProcedureError, match="by_scale"):
+        validate_procedure(replace(_tiny(), steps=(
+            Step("a", "甲", "a", "only", (replace(action, to_step=None, timers=(bad,)),)),)))
+
+
+def test_a_procedure_key_set_for_the_region_wins_over_a_plugin_that_chooses():
+    tiny = _tiny()
+
+    class Regional:
+        @hookimpl
+        def yishi_procedures(self):
+            return [tiny]
+
+        @hookimpl
+        def yishi_procedure_for_region(self, region_code, settings):
+            # The contract: a plugin answers only while no key is set for the region.
+            return None if settings.get("procedure.key") else "tiny"
+
+    host = host_with(Regional())
+    assert generic.MANIFEST.settings["key"].default == ""
+    assert procedure_for_region(host, "330205001001", set(), {"procedure.key": ""}) is tiny
+    assert procedure_for_region(host, "330205001001", set(), {"procedure.key": "generic"}) is GENERIC

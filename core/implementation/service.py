@@ -30,12 +30,14 @@ from core.authz.roles import Role, covers
 from core.db import Base
 from core.errors import ApiError, FieldError, conflict, forbidden, validation_failed
 from core.fields import text_field as _text
-from core.implementation.guards import TASKS_OPEN
+from core.implementation.guards import TASKS_OPEN, tasks_done
 from core.implementation.notify import notify
 from core.models import Topic, TopicRegion, User
 from core.models.implementation import (EvaluationReport, Notification, ProgressUpdate, Rating, SupervisionNote,
                                         Task)
 from core.plugins import PluginHost
+from core.procedures.model import Procedure
+from core.procedures.registry import procedure_registry
 from core.regions.queries import Paging
 from core.topics import service as topics
 from core.topics.service import actor_name, can_read, topic_not_found
@@ -57,6 +59,35 @@ CHINA = timezone(timedelta(hours=8))
 REMIND_EVERY = timedelta(days=1)
 MEMBER_ROLES = frozenset({Role.council_chair, Role.council_secretary, Role.council_member, Role.cppcc_member,
                           Role.supervisor})
+
+
+def implementing(procedure: Procedure | None, topic: Topic) -> bool:
+    """Whether the topic has reached its procedure's implementation phase (a
+    topic closed there stays in it, so evaluation reports may follow).
+
+    The phase starts at the first step that waits for tasks (an action
+    guarded by ``tasks_done``), so a regional procedure with its own step
+    keys, or with an evaluation step after implementation (Ningbo's
+    追踪监督、评估评议), gets tasks and reports where they belong. A topic
+    whose procedure is not installed falls back to the generic step key.
+    """
+    if procedure is None:
+        return topic.step == IMPLEMENT_STEP
+    keys = [step.key for step in procedure.steps]
+    starts = next((i for i, step in enumerate(procedure.steps)
+                   if any(tasks_done in action.guards for action in step.actions)), None)
+    if starts is None or topic.step not in keys:
+        return topic.step == IMPLEMENT_STEP
+    return keys.index(topic.step) >= starts
+
+
+def _procedure_of(session: AsyncSession, topic: Topic) -> Procedure | None:
+    from core.escalation.service import plugin_host_of
+
+    try:
+        return procedure_registry(plugin_host_of(session)).get(topic.procedure_key, topic.procedure_version)
+    except LookupError:
+        return None
 
 
 def task_not_found() -> ApiError:
@@ -186,7 +217,7 @@ async def create_task(session: AsyncSession, principal: Principal, topic_id: int
     topic, _ = await _load_topic(session, principal, topic_id, authorizer, for_update=True)
     _require(authorizer, principal, MANAGE, [topic.region_code], "您不能为此议题安排落实任务",
              "you may not set tasks on this topic")
-    if topic.status != "open" or topic.step != IMPLEMENT_STEP:
+    if topic.status != "open" or not implementing(_procedure_of(session, topic), topic):
         raise conflict("not_implementing", "议题尚未进入“跟踪落实”步骤（或已结束），不能安排落实任务",
                        "tasks are set while the topic is at the 'implement and track' step")
     errors: list[FieldError] = []
@@ -369,7 +400,7 @@ async def attach_report(session: AsyncSession, principal: Principal, topic_id: i
     topic, _ = await _load_topic(session, principal, topic_id, authorizer)
     _require(authorizer, principal, REPORT, [topic.region_code], "您不能为此议题附加评估报告",
              "you may not attach evaluation reports to this topic")
-    if topic.step != IMPLEMENT_STEP:
+    if not implementing(_procedure_of(session, topic), topic):
         raise conflict("not_implementing", "议题进入落实阶段后才能附加评估报告",
                        "evaluation reports are attached once the topic is being implemented")
     errors: list[FieldError] = []
