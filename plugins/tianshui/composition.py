@@ -1,0 +1,177 @@
+"""Who sits on a Tianshui council (seed 000 §四(二)).
+
+Community councils: 20–30 fixed members, community cadres at most half of
+them, residents' representatives nominated 1–2 per grid, the residents'
+committee director and the supervisory committee director among the fixed
+members, a term as long as the residents' committee's. The "1+7+X"
+categories themselves are the built-in ``council_rules``' business.
+Street councils: one first convenor and one second convenor who is a CPPCC
+member.
+
+The numbers are the seed's, kept here as constants rather than region
+settings: composition rules are handed frozen snapshots of the council and
+roster and no settings (``yishi_council_composition_rules``), so a setting
+could not reach them. See README.md.
+
+Blocking: only caps a single change crosses (a 31st fixed member, a third
+representative from one grid, a second first/second convenor, a second
+convenor who is no CPPCC member). Minimums, shares and missing posts are
+remarks, so a roster can be built up member by member.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, fixed_members
+
+# “协商议事会固定成员总数原则上为20—30人”
+MIN_FIXED_MEMBERS = 20
+MAX_FIXED_MEMBERS = 30
+# “社区干部一般不超过议事会固定成员总数的二分之一”: cadres × 2 ≤ fixed members.
+CADRE_SHARE_DENOMINATOR = 2
+# “居民代表以网格为单位推荐，每个网格推荐1—2人”
+MAX_RESIDENTS_PER_GRID = 2
+RESIDENT_CATEGORY = "resident"
+# “协商议事会每届任期与居委会任期相同”; the residents' committee serves five
+# years (居民委员会组织法 art. 8, as amended in 2018).
+TERM_YEARS = 5
+
+FIRST_CONVENOR = "first_convenor"
+SECOND_CONVENOR = "second_convenor"
+
+
+def _names(members: Iterable[MemberSnapshot]) -> str:
+    return "、".join(m.name for m in members)
+
+
+def _names_en(members: Iterable[MemberSnapshot]) -> str:
+    return ", ".join(m.name for m in members)
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def fixed_count_rules(fixed: list[MemberSnapshot]) -> list[Violation]:
+    n = len(fixed)
+    if n < MIN_FIXED_MEMBERS:
+        return [Violation("tianshui.fixed_min", f"固定成员 {n} 人，少于 {MIN_FIXED_MEMBERS} 人",
+                          f"{n} fixed members, fewer than {MIN_FIXED_MEMBERS}")]
+    if n > MAX_FIXED_MEMBERS:
+        return [Violation("tianshui.fixed_max", f"固定成员 {n} 人，多于 {MAX_FIXED_MEMBERS} 人",
+                          f"{n} fixed members, more than {MAX_FIXED_MEMBERS}", blocking=True)]
+    return []
+
+
+def cadre_share_rule(fixed: list[MemberSnapshot]) -> list[Violation]:
+    cadres = sum(1 for m in fixed if m.is_cadre)
+    limit = len(fixed) // CADRE_SHARE_DENOMINATOR
+    if cadres * CADRE_SHARE_DENOMINATOR <= len(fixed):
+        return []
+    return [Violation("tianshui.cadre_half",
+                      f"社区干部 {cadres} 人，超过固定成员 {len(fixed)} 人的二分之一（至多 {limit} 人）",
+                      f"{cadres} community cadres, more than half of the {len(fixed)} fixed members "
+                      f"(at most {limit})")]
+
+
+def grid_rules(roster: Iterable[MemberSnapshot]) -> list[Violation]:
+    residents = [m for m in roster if m.category == RESIDENT_CATEGORY]
+    found = []
+    without = [m for m in residents if not m.grid.strip()]
+    if without:
+        found.append(Violation("tianshui.grid_missing",
+                               f"居民代表 {_names(without)} 未填写所在网格（居民代表以网格为单位推荐）",
+                               f"residents' representatives without a grid: {_names_en(without)} "
+                               f"(they are nominated by grid)"))
+    per_grid = Counter(m.grid.strip() for m in residents if m.grid.strip())
+    for grid, count in sorted(per_grid.items()):
+        if count > MAX_RESIDENTS_PER_GRID:
+            # One rule id per grid: a grid already over the cap does not let another one go over.
+            found.append(Violation(f"tianshui.grid_max.{grid}",
+                                   f"网格“{grid}”推荐居民代表 {count} 人，多于 {MAX_RESIDENTS_PER_GRID} 人"
+                                   f"（每个网格 1—{MAX_RESIDENTS_PER_GRID} 人）",
+                                   f"grid '{grid}' has {count} residents' representatives, more than "
+                                   f"{MAX_RESIDENTS_PER_GRID} (1–{MAX_RESIDENTS_PER_GRID} per grid)",
+                                   blocking=True))
+    return found
+
+
+def director_rules(fixed: list[MemberSnapshot]) -> list[Violation]:
+    found = []
+    if not any(m.is_residents_committee_director for m in fixed):
+        found.append(Violation("tianshui.residents_director",
+                               "居委会主任应纳入议事会固定成员，固定成员中没有居委会主任",
+                               "the residents' committee director must be a fixed member; no fixed member is"))
+    if not any(m.is_supervisory_director for m in fixed):
+        found.append(Violation("tianshui.supervisory_director",
+                               "社区监委会主任应纳入议事会固定成员，固定成员中没有监委会主任",
+                               "the supervisory committee director must be a fixed member; no fixed member is"))
+    return found
+
+
+def term_rule(council: CouncilSnapshot) -> list[Violation]:
+    start, end = council.term_starts_on, council.term_ends_on
+    if start is None:
+        return []
+    anniversary = _years_after(start, TERM_YEARS)
+    expected = anniversary - timedelta(days=1)
+    if end is None:
+        return [Violation("tianshui.term_length",
+                          f"第 {council.term_number} 届任期未定结束日期；议事会任期应与居委会任期（{TERM_YEARS} 年）"
+                          f"相同，应至 {expected.isoformat()}",
+                          f"term {council.term_number} has no end date; it should equal the residents' "
+                          f"committee's {TERM_YEARS}-year term, to {expected.isoformat()}")]
+    # Either way of writing a five-year term (to the eve of the anniversary, or to the anniversary).
+    if end in (expected, anniversary):
+        return []
+    return [Violation("tianshui.term_length",
+                      f"第 {council.term_number} 届任期 {start.isoformat()} 至 {end.isoformat()}，与居委会任期"
+                      f"（{TERM_YEARS} 年）不同，应至 {expected.isoformat()}",
+                      f"term {council.term_number} runs {start.isoformat()} to {end.isoformat()}, not the "
+                      f"residents' committee's {TERM_YEARS} years (to {expected.isoformat()})")]
+
+
+def community_rules(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
+    fixed = fixed_members(roster)
+    return [*fixed_count_rules(fixed), *cadre_share_rule(fixed), *grid_rules(roster), *director_rules(fixed),
+            *term_rule(council)]
+
+
+def _convenor_rules(roster: tuple[MemberSnapshot, ...], role: str, zh: str, en: str,
+                    who_zh: str, who_en: str) -> list[Violation]:
+    holders = [m for m in roster if m.role_in_council == role]
+    if not holders:
+        return [Violation(f"tianshui.{role}", f"缺少{zh}（{who_zh}）", f"no {en} ({who_en})")]
+    if len(holders) > 1:
+        return [Violation(f"tianshui.{role}", f"{zh} {len(holders)} 人（{_names(holders)}），只应有 1 人",
+                          f"{len(holders)} {en}s ({_names_en(holders)}); there must be exactly one",
+                          blocking=True)]
+    return []
+
+
+def street_rules(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
+    found = [
+        *_convenor_rules(roster, FIRST_CONVENOR, "第一召集人", "first convenor", "街道党工委副书记",
+                         "the deputy party secretary of the street working committee"),
+        *_convenor_rules(roster, SECOND_CONVENOR, "第二召集人", "second convenor", "政协委员", "a CPPCC member"),
+    ]
+    not_cppcc = [m for m in roster if m.role_in_council == SECOND_CONVENOR and not m.is_cppcc]
+    if not_cppcc:
+        found.append(Violation("tianshui.second_convenor_cppcc",
+                               f"第二召集人应为政协委员，{_names(not_cppcc)} 不是政协委员",
+                               f"the second convenor must be a CPPCC member; {_names_en(not_cppcc)} is not",
+                               blocking=True))
+    return found
+
+
+def council_violations(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
+    if council.kind == "community":
+        return community_rules(council, roster)
+    if council.kind == "street":
+        return street_rules(council, roster)
+    return []
