@@ -5,6 +5,8 @@ test can move the clock instead of sleeping.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 _offset = timedelta(0)
@@ -40,3 +42,17 @@ def reset() -> None:
     global _offset, _frozen
     _offset = timedelta(0)
     _frozen = None
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Freeze the clock at ``moment`` for the block (it may be moved inside),
+    then put back whatever was in force before: the demo seeder writes a
+    history in the past without disturbing a test's own clock."""
+    global _offset, _frozen
+    saved = (_frozen, _offset)
+    set_now(moment)
+    try:
+        yield
+    finally:
+        _frozen, _offset = saved

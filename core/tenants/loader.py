@@ -27,10 +27,12 @@ from core.models import RegionPlugin, RegionSetting, RoleGrant, User
 from core.models.region import level_of_code, subtree_upper_bound
 from core.plugins import PluginHost
 from core.regions.importer import Divisions, ImportReport, ProgressFn, apply_divisions, read_divisions
+from core.tenants.demo_data import DemoReport, DemoSpec, seed_city
 
 TENANTS_DIR = Path(__file__).resolve().parent.parent.parent / "tenants"
 
-_TOP_KEYS = {"city", "settings", "override", "users"}
+_TOP_KEYS = {"city", "settings", "override", "users", "demo"}
+_DEMO_KEYS = {"seed", "districts", "communities_per_street"}
 _CITY_KEYS = {"code", "name", "plugins", "data"}
 _OVERRIDE_KEYS = {"region", "plugins", "disabled", "settings"}
 _USER_KEYS = {"username", "password", "display_name", "role", "region"}
@@ -64,6 +66,8 @@ class TenantSpec:
     overrides: list[OverrideSpec]
     users: list[UserSpec]
     divisions: Divisions
+    # The [demo] table: demo councils, members and topics, seeded once.
+    demo: DemoSpec | None = None
 
     def plugin_rows(self) -> dict[tuple[str, str], bool]:
         rows = {(self.city_code, name): True for name in self.plugins}
@@ -100,10 +104,12 @@ class TenantReport:
     users_created: list[str] = field(default_factory=list)
     users_existing: list[str] = field(default_factory=list)
     grants_added: int = 0
+    demo: DemoReport | None = None
 
     @property
     def changed(self) -> bool:
         return (self.regions.changed or bool(self.users_created) or bool(self.grants_added)
+                or (self.demo is not None and not self.demo.skipped)
                 or any(d.added or d.changed or d.removed for d in (self.plugins, self.settings)))
 
     def summary_lines(self) -> list[str]:
@@ -113,6 +119,8 @@ class TenantReport:
         lines.append(f"设置 settings (added ~changed -removed =same): {self.settings}")
         lines.append(f"用户 users: {len(self.users_created)} 新建 created, {len(self.users_existing)} 已存在 existing; "
                      f"{self.grants_added} 新授权 new grants")
+        if self.demo is not None:
+            lines.append(self.demo.summary_line())
         return lines
 
 
@@ -298,12 +306,36 @@ def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
         usernames.add(user.username)
         users.append(user)
 
+    demo = _check_demo(problems, doc.get("demo"))
+
     if problems.items:
         raise validation_failed(*problems.items, zh=f"租户文件 {path.name} 有误，未写入任何内容",
                                 en=f"tenant file {path.name} is invalid; nothing was written")
     assert code is not None and divisions is not None
     return TenantSpec(path=path, city_code=code, city_name=name, data_dir=data_dir, plugins=plugins,
-                      settings=settings, overrides=overrides, users=users, divisions=divisions)
+                      settings=settings, overrides=overrides, users=users, divisions=divisions, demo=demo)
+
+
+def _check_demo(problems: _Problems, raw: Any) -> DemoSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("demo", "应为表 [demo]", "must be a table, [demo]")
+        return None
+    _check_keys(problems, "demo", raw, _DEMO_KEYS)
+    limits = {"seed": (0, 2**31 - 1), "districts": (0, 20), "communities_per_street": (1, 10)}
+    values: dict[str, int] = {}
+    for key, (low, high) in limits.items():
+        value = raw.get(key, getattr(DemoSpec, key, None))
+        if value is None:
+            problems.add(f"demo.{key}", "缺少随机种子（整数），演示数据须可重现", "a seed (an integer) is required, "
+                         "so the demo is the same on every run")
+        elif not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.add(f"demo.{key}", f"应为 {low}–{high} 之间的整数，实际为 {value!r}",
+                         f"must be an integer from {low} to {high}, got {value!r}")
+        else:
+            values[key] = value
+    return DemoSpec(**values) if len(values) == len(limits) else None
 
 
 def _check_user(problems: _Problems, where: str, raw: dict, city: str | None,
@@ -450,5 +482,12 @@ async def load_tenants(runtime, paths: Sequence[str | Path],
     from core.db import transaction
 
     specs = read_tenants(paths, runtime.plugins)
+    reports = []
     async with transaction(runtime.sessions) as session:
-        return [await apply_tenant(session, runtime.plugins, spec, progress=progress) for spec in specs]
+        for spec in specs:
+            report = await apply_tenant(session, runtime.plugins, spec, progress=progress)
+            if spec.demo is not None:
+                report.demo = await seed_city(session, runtime.plugins, spec.city_code, spec.demo,
+                                              [user.region for user in spec.users], runtime.config.upload_dir)
+            reports.append(report)
+    return reports
