@@ -8,6 +8,12 @@ const TEXT = {
     code: "区划代码", name: "名称", level: "层级", children: "下级", prev: "上一页", next: "下一页",
     page: "第 {p} 页，共 {t} 条", none: "没有结果", other_lang: "English",
     city: "市", district: "区县", street: "街道乡镇", community: "社区村", inactive: "（已停用）",
+    council: "议事会", topics: "议题", standards: "达标情况", procedure: "议事流程", venue: "议事场所",
+    term: "任期", roster: "成员", category: "类别", role: "职务", remarks: "组成提示", documents: "存档文档",
+    no_council: "尚未设立议事会", title: "标题", step: "步骤", status: "状态", created: "提交时间",
+    met: "已达 {m} / {n} 项", yes: "✓ 达标", no: "✗ 未达", history: "办理经过", back: "返回",
+    open: "办理中", closed: "已办结", rejected: "不予协商", withdrawn: "已撤回", cadre: "干部", cppcc: "政协委员",
+    blocked: "暂不可执行", can_do: "可执行操作", none_set: "未登记",
   },
   en: {
     brand: "Yishi · Community consultation", login_title: "Sign in", username: "Username", password: "Password",
@@ -16,6 +22,12 @@ const TEXT = {
     children: "Children", prev: "Previous", next: "Next", page: "Page {p}, {t} in all", none: "Nothing found",
     other_lang: "中文", city: "city", district: "district", street: "street", community: "community",
     inactive: " (inactive)",
+    council: "Council", topics: "Topics", standards: "Standards", procedure: "Procedure", venue: "Venue",
+    term: "Term", roster: "Members", category: "Category", role: "Role", remarks: "Composition remarks",
+    documents: "Documents on file", no_council: "No council yet", title: "Title", step: "Step", status: "Status",
+    created: "Submitted", met: "{m} of {n} met", yes: "✓ met", no: "✗ not met", history: "History", back: "Back",
+    open: "open", closed: "closed", rejected: "rejected", withdrawn: "withdrawn", cadre: "cadre",
+    cppcc: "CPPCC member", blocked: "Not possible yet", can_do: "Actions", none_set: "not registered",
   },
 };
 
@@ -79,10 +91,99 @@ async function showRegion(code, page = 1) {
         el("span", {}, t("page", { p: `${page}/${pages}`, t: kids.total })),
         page > 1 ? el("button", { class: "link", onclick: () => showRegion(code, page - 1) }, t("prev")) : "",
         page < pages ? el("button", { class: "link", onclick: () => showRegion(code, page + 1) }, t("next")) : ""),
-      regionTable(kids.items));
+      regionTable(kids.items),
+      regionPanels(code));
   } catch (err) {
     box.replaceChildren(el("p", { class: "error" }, err.message));
   }
+}
+
+// Chinese or English field of an API answer ("title_zh" / "title_en").
+const loc = (obj, field) => (lang === "en" ? obj[field + "_en"] || obj[field + "_zh"] : obj[field + "_zh"]) || "";
+
+// The region's council, topics, standards and procedure, each filled in when its
+// answer arrives; a panel the caller may not read (403/404) stays out.
+function regionPanels(code) {
+  const box = el("div", { class: "panels" });
+  const panel = (key, loader) => {
+    const section = el("section", { class: "card panel", id: `panel-${key}` }, el("h3", {}, t(key)));
+    box.append(section);
+    loader().then((content) => section.append(...[content].flat()))
+      .catch((err) => (err.status === 403 || err.status === 404 ? section.remove()
+        : section.append(el("p", { class: "error" }, err.message))));
+  };
+  panel("council", () => councilPanel(code));
+  panel("topics", () => topicsPanel(code));
+  panel("standards", () => standardsPanel(code));
+  panel("procedure", async () => {
+    await api(`/regions/${code}/procedure`);
+    return el("img", { class: "flowchart", alt: t("procedure"), src: `/api/v1/regions/${code}/procedure.svg?lang=${lang}` });
+  });
+  return box;
+}
+
+async function councilPanel(code) {
+  const c = await api(`/regions/${code}/council`);
+  if (!c.council.exists) return el("p", {}, t("no_council"));
+  const parts = [
+    el("p", {}, el("strong", {}, c.council.name)),
+    el("p", {}, `${t("venue")}: ${c.council.venue || t("none_set")}`),
+  ];
+  if (c.term) parts.push(el("p", {}, `${t("term")}: ${c.term.number} · ${c.term.starts_on} – ${c.term.ends_on || "…"}`));
+  if (c.violations.length) {
+    parts.push(el("h4", {}, t("remarks")),
+      el("ul", { class: "remarks" }, c.violations.map((v) => el("li", { class: v.blocking ? "blocking" : "" }, loc(v, "message")))));
+  }
+  parts.push(el("h4", {}, `${t("roster")} (${c.roster.length})`), el("table", {},
+    el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("category")), el("th", {}, t("role")))),
+    el("tbody", {}, c.roster.map((m) => el("tr", {},
+      el("td", {}, m.name + (m.is_cadre ? ` · ${t("cadre")}` : "") + (m.is_cppcc ? ` · ${t("cppcc")}` : "")),
+      el("td", {}, loc(m, "category")), el("td", {}, m.grid ? `${m.role_in_council} · ${m.grid}` : m.role_in_council))))));
+  const docs = await api(`/regions/${code}/council/documents`);
+  if (docs.items.length) {
+    parts.push(el("h4", {}, t("documents")), el("ul", {}, docs.items.map((d) =>
+      el("li", {}, el("a", { href: `/api/v1/attachments/${d.attachment_id}` }, d.title), ` · ${loc(d, "kind")}`))));
+  }
+  return parts;
+}
+
+async function topicsPanel(code) {
+  const list = await api(`/regions/${code}/topics?page_size=20`);
+  if (!list.items.length) return el("p", {}, t("none"));
+  return el("table", {},
+    el("thead", {}, el("tr", {}, el("th", {}, t("title")), el("th", {}, t("step")), el("th", {}, t("status")), el("th", {}, t("created")))),
+    el("tbody", {}, list.items.map((x) => el("tr", {},
+      el("td", {}, el("a", { onclick: () => showTopic(x.id, code) }, x.title)),
+      el("td", {}, loc(x.step, "title")), el("td", {}, t(x.status)), el("td", {}, x.created_at.slice(0, 10))))));
+}
+
+async function showTopic(id, backTo) {
+  const box = $("#region");
+  try {
+    const x = await api(`/topics/${id}`);
+    const stage = x.stage ? `${loc(x.stage, "title")} · ` : "";
+    box.replaceChildren(
+      el("p", { class: "crumbs" }, el("a", { onclick: () => showRegion(backTo) }, "← " + t("back"))),
+      el("h2", {}, x.title),
+      el("p", {}, `${loc(x.procedure, "title")} · ${stage}${loc(x.step, "title")} · ${t(x.status)}`),
+      el("p", {}, x.description || ""),
+      x.actions.length ? el("p", {}, `${t("can_do")}: ${x.actions.map((a) => loc(a, "title")).join("、")}`) : "",
+      x.blocked_actions.length ? el("ul", { class: "remarks" }, x.blocked_actions.map((a) =>
+        el("li", {}, `${t("blocked")}: ${loc(a, "title")} (${loc(a, "reason")})`))) : "",
+      el("h3", {}, t("history")),
+      el("ol", { class: "history" }, x.history.map((e) => el("li", {}, `${e.at.slice(0, 16).replace("T", " ")} · ${e.actor_name} · ${e.action}${e.note ? " · " + e.note : ""}`))));
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "error" }, err.message));
+  }
+}
+
+async function standardsPanel(code) {
+  const found = await api(`/regions/${code}/compliance`);
+  if (!found.items.length) return el("p", {}, t("none"));
+  return found.items.map((r) => el("div", { class: "standard" },
+    el("h4", {}, `${loc(r, "title")} · ${t("met", { m: r.met, n: r.total })}`),
+    el("ul", {}, r.items.map((i) => el("li", { class: i.met ? "met" : "unmet" },
+      `${i.met ? t("yes") : t("no")} ${loc(i, "title")}${loc(i, "detail") ? "：" + loc(i, "detail") : ""}`)))));
 }
 
 async function showHome() {
