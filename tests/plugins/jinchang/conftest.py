@@ -1,0 +1,99 @@
+"""Jinchang on its real division codes: the shipped tenant file loaded, people
+with grants, a client of the app. Time is fixed by core.clock."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest_asyncio
+
+from core import clock
+from core.tenants.loader import TENANTS_DIR, load_tenants
+from tests import walk
+from tests.auth_helpers import app_client, bearer, login, make_user
+
+T0 = datetime(2030, 5, 6, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing, a Monday
+
+CITY = "6203"                 # 金昌市
+JINCHUAN = "620302"           # 金川区 (the tenant file sets core.notice_days = 10 here)
+YONGCHANG = "620321"          # 永昌县
+GUANGZHOU_ROAD = "620302006"  # 广州路街道
+BAOYUNLI = "620302006003"     # 宝运里社区: the gas-pipe meeting of the report
+BAOLINLI = "620302002002"     # 宝林里社区
+HEXIBAO = "620321101"         # 河西堡镇
+HUANGJIAQUAN = "620321101207"  # 黄家泉村: the 百姓议事厅 of the report
+SHANGSIBA = "620321104206"    # 上四坝村 (东寨镇): the reservoir and the road of the report
+
+GRANTS = {
+    "chair": [("council_chair", BAOYUNLI)],
+    "secretary": [("council_secretary", BAOYUNLI)],
+    "member": [("council_member", BAOYUNLI)],
+    "resident": [("resident", BAOYUNLI)],
+    "street": [("street_staff", GUANGZHOU_ROAD)],
+    "yc_chair": [("council_chair", HUANGJIAQUAN)],
+    "yc_street": [("street_staff", HEXIBAO)],
+    "jinchuan": [("district_admin", JINCHUAN)],
+    "yongchang": [("district_admin", YONGCHANG)],
+    "city": [("city_admin", CITY)],
+}
+
+
+class People:
+    """Bearer headers by name; each account is made (with its GRANTS) on first use,
+    since hashing passwords is the slowest part of arranging a test."""
+
+    def __init__(self, db, client):
+        self.db = db
+        self.client = client
+        self._made: set[str] = set()
+        self._headers: dict[str, dict[str, str]] = {}
+
+    async def __call__(self, name: str) -> dict[str, str]:
+        if name not in self._made:
+            await make_user(self.db, name, *GRANTS[name])
+            self._made.add(name)
+        if name not in self._headers:
+            self._headers[name] = bearer(await login(self.client, name))
+        return self._headers[name]
+
+    async def again(self, name: str) -> dict[str, str]:
+        """Log in anew, after the clock moved past the session's lifetime."""
+        self._headers.pop(name, None)
+        return await self(name)
+
+
+@pytest_asyncio.fixture
+async def jinchang(db, runtime):
+    """The city as ``tenants/jinchang.toml`` ships it, and the two community councils
+    most tests use seated with the fixed members of tests/walk.py."""
+    clock.set_now(T0)
+    await load_tenants(runtime, [TENANTS_DIR / "jinchang.toml"])
+    for council in (BAOYUNLI, HUANGJIAQUAN):
+        await walk.seat_council(db, runtime.plugins, council)
+    await db.commit()
+    return runtime
+
+
+@pytest_asyncio.fixture
+async def client(runtime, jinchang):
+    async with app_client(runtime) as test_client:
+        yield test_client
+
+
+@pytest_asyncio.fixture
+async def people(db, client):
+    return People(db, client)
+
+
+async def submit(client, headers, region: str, title: str, *, scale: str | None = None,
+                 channel: str = "member", **extra) -> dict:
+    body = {"title": title, "channel": channel, "category": "generic.yi.6", **extra}
+    if scale is not None:
+        body["scale"] = scale
+    response = await client.post(f"/api/v1/regions/{region}/topics", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(client, headers, topic_id: int, action: str, **payload):
+    """The raw response of an action (tests look at refusals too)."""
+    return await client.post(f"/api/v1/topics/{topic_id}/actions/{action}", json=payload, headers=headers)
