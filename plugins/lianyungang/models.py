@@ -1,0 +1,66 @@
+"""Lianyungang's tables: consultation homes, the quarterly checks made of them,
+and matters taken up at the city (seed 003).
+
+A home (协商民主之家) is a council designated as one; its kind (村民 / 市民)
+follows the division it sits in. A quarter check row records that a home
+was reminded, or flagged for missing its quarterly activity, so the daily
+job does each once per home and quarter. A city matter row records that a
+topic was admitted as involving city departments (涉及市有关部门).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, UTCDateTime, code_column_type, utcnow
+
+HOME_KINDS = ("villagers", "citizens")
+CHECK_KINDS = ("reminder", "flag")
+
+
+class Home(Base):
+    __tablename__ = "lianyungang_homes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(
+        code_column_type(12), ForeignKey("regions.code", ondelete="CASCADE"), unique=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    # villagers: 政协村民协商民主之家 (townships, villages); citizens: 政协市民协商民主之家.
+    kind: Mapped[str] = mapped_column(String(16))
+    is_pilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    designated_on: Mapped[date] = mapped_column(Date)
+    designated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuarterCheck(Base):
+    __tablename__ = "lianyungang_quarter_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    home_id: Mapped[int] = mapped_column(ForeignKey("lianyungang_homes.id", ondelete="CASCADE"))
+    # The home's region, so a district's misses are one range scan.
+    region_code: Mapped[str] = mapped_column(code_column_type(12), ForeignKey("regions.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    # reminder: told before the quarter ended; flag: the quarter ended short.
+    kind: Mapped[str] = mapped_column(String(16))
+    activities: Mapped[int] = mapped_column(Integer)
+    required: Mapped[int] = mapped_column(Integer)
+    notified_user_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("home_id", "year", "quarter", "kind", name="uq_lianyungang_quarter_checks_home_quarter"),
+        Index("ix_lianyungang_quarter_checks_region_code", "region_code", "year", "quarter"),
+    )
+
+
+class CityMatter(Base):
+    __tablename__ = "lianyungang_city_matters"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    involves_city_departments: Mapped[bool] = mapped_column(Boolean, default=True)
+    flagged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
