@@ -3,6 +3,7 @@ with grants, a client of the app. Time is fixed by core.clock."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest_asyncio
 
@@ -61,12 +62,23 @@ class People:
         return await self(name)
 
 
+def tenant_without_demo(tmp_path: Path) -> Path:
+    """``tenants/jinchang.toml`` as shipped (plugins, settings, overrides, accounts)
+    but without its ``[demo]`` table, if it has one: these tests count councils."""
+    text = (TENANTS_DIR / "jinchang.toml").read_text(encoding="utf-8")
+    head, _, _ = text.partition("\n[demo]")
+    data = (TENANTS_DIR / "data" / CITY).as_posix()
+    target = tmp_path / "jinchang.toml"
+    target.write_text(head.replace("[city]\n", f'[city]\ndata = "{data}"\n', 1), encoding="utf-8")
+    return target
+
+
 @pytest_asyncio.fixture
-async def jinchang(db, runtime):
+async def jinchang(db, runtime, tmp_path):
     """The city as ``tenants/jinchang.toml`` ships it, and the two community councils
     most tests use seated with the fixed members of tests/walk.py."""
     clock.set_now(T0)
-    await load_tenants(runtime, [TENANTS_DIR / "jinchang.toml"])
+    await load_tenants(runtime, [tenant_without_demo(tmp_path)])
     for council in (BAOYUNLI, HUANGJIAQUAN):
         await walk.seat_council(db, runtime.plugins, council)
     await db.commit()
