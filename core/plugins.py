@@ -34,6 +34,22 @@ class SettingSpec:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    # "catalogue_item": the value (a string, each item of a list, or each key
+    # of a table) names catalogue items; the tenant loader checks that they
+    # exist in the catalogue of the region the setting is made at.
+    refers_to: str | None = None
+
+    def referenced(self, value: Any) -> list[str]:
+        """The names ``value`` refers to, for a spec with ``refers_to``."""
+        if self.refers_to is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [str(key) for key in value]
+        if isinstance(value, list):
+            return [str(item) for item in value]
+        return []
 
     def validate(self, value: Any) -> tuple[str, str] | None:
         """Return (zh, en) describing what is wrong with ``value``, or None."""

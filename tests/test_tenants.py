@@ -34,7 +34,8 @@ class RegionalTestPlugin:
     def yishi_manifest(self):
         return PluginManifest(
             name="regional_test", title_zh="测试插件", title_en="test plugin",
-            settings={"mode": SettingSpec(str, "plain", "模式", "mode", choices=("plain", "strict"))})
+            settings={"mode": SettingSpec(str, "plain", "模式", "mode", choices=("plain", "strict")),
+                      "items": SettingSpec(list, [], "目录条目", "catalogue items", refers_to="catalogue_item")})
 
 
 @pytest.fixture
@@ -172,6 +173,9 @@ BAD_FILES = {
                                 'role = "street_staff"\nregion = "330203"\n', "users[1].region",
                                 "cannot be granted at the district"),
     "typo in a key": ('[[user]]\nusername = "x"\n', "user", "unknown key 'user'"),
+    "catalogue item that does not exist": ('[settings]\n"regional_test.items" = ["generic.yi.1", "generic.yi.99"]\n',
+                                           'settings."regional_test.items"',
+                                           "'generic.yi.99' is not an item of the catalogue in force at 3302"),
 }
 
 
@@ -194,6 +198,13 @@ async def test_bad_file_is_refused_and_nothing_written(runtime, db, tmp_path, ca
     assert english in err.fields[0].message_en
     assert err.fields[0].message_zh.startswith("ningbo.toml")
     assert set((await table_counts(db)).values()) == {0}
+
+
+async def test_settings_naming_catalogue_items_load_when_the_items_exist(runtime, db, tmp_path):
+    path = tenant_file(tmp_path, CITY + '[settings]\n"regional_test.items" = ["generic.yi.1", "generic.buyi.4"]\n')
+    await load_tenants(runtime, [path])
+    assert await resolve_setting(db, runtime.plugins, "330203", "regional_test.items") == [
+        "generic.yi.1", "generic.buyi.4"]
 
 
 async def test_bad_reload_keeps_the_previous_load(runtime, db, tmp_path):

@@ -24,7 +24,8 @@ from core.auth.users import USERNAME_RE, create_user, grant_role
 from core.authz.roles import GRANT_LEVELS, Role
 from core.errors import ApiError, FieldError, validation_failed
 from core.models import RegionPlugin, RegionSetting, RoleGrant, User
-from core.models.region import level_of_code, subtree_upper_bound
+from core.catalogue import catalogue_for_region
+from core.models.region import ancestor_codes, level_of_code, subtree_upper_bound
 from core.plugins import PluginHost
 from core.regions.importer import Divisions, ImportReport, ProgressFn, apply_divisions, read_divisions
 from core.tenants.demo_data import DemoReport, DemoSpec, seed_city
@@ -307,6 +308,8 @@ def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
         users.append(user)
 
     demo = _check_demo(problems, doc.get("demo"))
+    if code is not None:
+        _check_catalogue_references(problems, host, code, plugins, settings, overrides)
 
     if problems.items:
         raise validation_failed(*problems.items, zh=f"租户文件 {path.name} 有误，未写入任何内容",
@@ -314,6 +317,38 @@ def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
     assert code is not None and divisions is not None
     return TenantSpec(path=path, city_code=code, city_name=name, data_dir=data_dir, plugins=plugins,
                       settings=settings, overrides=overrides, users=users, divisions=divisions, demo=demo)
+
+
+def _enabled_at(host: PluginHost, region: str, rows: dict[tuple[str, str], bool]) -> set[str]:
+    """The plugins the file switches on at ``region`` (narrowest row wins), plus the built-ins."""
+    decided: dict[str, bool] = {}
+    for code in ancestor_codes(region):
+        for (row_region, name), on in rows.items():
+            if row_region == code:
+                decided.setdefault(name, on)
+    enabled = {name for name, manifest in host.manifests().items() if manifest.builtin}
+    return enabled | {name for name, on in decided.items() if on}
+
+
+def _check_catalogue_references(problems: _Problems, host: PluginHost, city: str, plugins: tuple[str, ...],
+                                settings: dict[str, Any], overrides: list[OverrideSpec]) -> None:
+    """Settings naming catalogue items must name items of the catalogue in force where they are set."""
+    rows = {(city, name): True for name in plugins}
+    for override in overrides:
+        rows.update({(override.region, name): True for name in override.plugins})
+        rows.update({(override.region, name): False for name in override.disabled})
+    places = [(city, "settings", settings)] + [(o.region, f"override[{i}].settings", o.settings)
+                                                for i, o in enumerate(overrides, start=1)]
+    for region, where, table in places:
+        for key, value in table.items():
+            spec = host.setting_spec(key)
+            if spec is None or spec.refers_to != "catalogue_item" or spec.validate(value) is not None:
+                continue
+            codes = {item.code for item in catalogue_for_region(host, region, _enabled_at(host, region, rows)).items}
+            for name in spec.referenced(value):
+                if name not in codes:
+                    problems.add(f"{where}.\"{key}\"", f"议事目录中没有条目“{name}”（区划 {region}）",
+                                 f"'{name}' is not an item of the catalogue in force at {region}")
 
 
 def _check_demo(problems: _Problems, raw: Any) -> DemoSpec | None:
