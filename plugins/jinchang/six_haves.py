@@ -123,7 +123,7 @@ def zone_of(code: str, found: Iterable[str]) -> str:
 async def _documents_on_file(session: AsyncSession, within: str, exact: bool, end: datetime
                              ) -> dict[str, dict[str, int]]:
     rows = await session.execute(
-        select(Council.region_code, CouncilDocument.kind, func.count())
+        select(Council.region_code, CouncilDocument.kind, func.count()).select_from(CouncilDocument)
         .join(Council, Council.id == CouncilDocument.council_id)
         .where(_where(Council.region_code, within, exact), CouncilDocument.kind.in_(ON_FILE_KINDS),
                CouncilDocument.filed_at < end,
@@ -138,7 +138,7 @@ async def _documents_on_file(session: AsyncSession, within: str, exact: bool, en
 async def _activity_records(session: AsyncSession, within: str, exact: bool, start: datetime,
                             end: datetime) -> dict[str, int]:
     rows = await session.execute(
-        select(Council.region_code, func.count())
+        select(Council.region_code, func.count()).select_from(CouncilDocument)
         .join(Council, Council.id == CouncilDocument.council_id)
         .where(_where(Council.region_code, within, exact), CouncilDocument.kind == ACTIVITY_KIND,
                CouncilDocument.filed_at >= start, CouncilDocument.filed_at < end,

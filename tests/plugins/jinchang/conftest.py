@@ -2,12 +2,15 @@
 with grants, a client of the app. Time is fixed by core.clock."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest_asyncio
 
 from core import clock
+from core.councils import service as councils
+from core.councils.categories import FIXED_CATEGORIES, is_fixed
+from core.councils.service import MemberData
 from core.tenants.loader import TENANTS_DIR, load_tenants
 from tests import walk
 from tests.auth_helpers import app_client, bearer, login, make_user
@@ -109,3 +112,65 @@ async def submit(client, headers, region: str, title: str, *, scale: str | None 
 async def act(client, headers, topic_id: int, action: str, **payload):
     """The raw response of an action (tests look at refusals too)."""
     return await client.post(f"/api/v1/topics/{topic_id}/actions/{action}", json=payload, headers=headers)
+
+
+# -- 六有 evidence ---------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
+
+
+async def file_document(client, headers, region: str, kind: str) -> dict:
+    """Upload a small real file at the region and file it as the council's ``kind`` document."""
+    content, name, media = (PDF, f"{kind}.pdf", "application/pdf") if kind in ("rules", "activity_record") \
+        else (PNG, f"{kind}.png", "image/png")
+    uploaded = await client.post(f"/api/v1/regions/{region}/attachments", headers=headers,
+                                 files={"file": (name, content, media)})
+    assert uploaded.status_code == 201, uploaded.text
+    filed = await client.post(f"/api/v1/regions/{region}/council/documents", headers=headers,
+                              json={"kind": kind, "attachment_id": uploaded.json()["id"], "title": name})
+    assert filed.status_code == 201, filed.text
+    return filed.json()
+
+
+async def seat_fixed(db, runtime, region: str, count: int) -> None:
+    """Seat ``count`` more fixed members (of the seven kinds, each with a grid) today."""
+    council = await councils.ensure_council(db, region)
+    hooks = await councils.hooks_for_region(db, runtime.plugins, region)
+    kinds = list(FIXED_CATEGORIES)
+    for n in range(count):
+        await councils.add_member(db, council, MemberData(name=f"{region[-3:]}固定成员{n}", category=kinds[n % 7],
+                                                          grid=f"第{n % 4 + 1}网格"), hooks=hooks)
+    await db.commit()
+
+
+async def hold_meeting(client, headers, region: str, starts_at: datetime) -> dict:
+    body = {"form": "meeting", "kind": "deliberation", "place": "议事厅", "title": "协商议事会",
+            "starts_at": starts_at.replace(microsecond=0).isoformat()}
+    response = await client.post(f"/api/v1/regions/{region}/meetings", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def six_haves(client, headers, region: str, on: str | None = None) -> dict:
+    """The 六有 result of the region's compliance answer, by item key."""
+    url = f"/api/v1/regions/{region}/compliance" + (f"?on={on}" if on else "")
+    response = await client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    [result] = [r for r in response.json()["items"] if r["standard"] == "jinchang.six_haves"]
+    return {"result": result, **{item["key"]: item for item in result["items"]}}
+
+
+async def furnish(client, headers, db, runtime, region: str, *, fixed: int) -> dict[str, dict]:
+    """Every piece of 六有 evidence for the council of ``region``; returns the documents by kind."""
+    venue = await client.put(f"/api/v1/regions/{region}/council", headers=headers,
+                             json={"venue": "村党群服务中心百姓议事厅"})
+    assert venue.status_code == 200, venue.text
+    documents = {kind: await file_document(client, headers, region, kind)
+                 for kind in ("signage", "facilities", "rules")}
+    council = await councils.ensure_council(db, region)
+    term = await councils.current_term(db, council)
+    serving = len([m for m in await councils.roster(db, term) if is_fixed(m.category)]) if term else 0
+    await seat_fixed(db, runtime, region, fixed - serving)
+    await hold_meeting(client, headers, region, T0 - timedelta(days=10))
+    return documents
