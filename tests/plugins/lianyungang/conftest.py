@@ -25,6 +25,7 @@ YUANQIAN = "320703001007"            # 院前社区居委会
 BINHAI = "320703001008"              # 滨海社区居委会
 NANXIANG = "320703001009"            # 南巷社区居委会
 LIANYUN_STREET = "320703003"         # 连云街道
+SHENGLI = "320703003001"             # 胜利社区居委会
 DONGHAI = "320722"                   # 东海县
 NIUSHAN = "320722001"                # 牛山街道
 NIUSHAN_COMMUNITY = "320722001001"   # 牛山社区居民委员会
@@ -43,6 +44,7 @@ TREE = [
     (BINHAI, "滨海社区居委会"),
     (NANXIANG, "南巷社区居委会"),
     (LIANYUN_STREET, "连云街道"),
+    (SHENGLI, "胜利社区居委会"),
     (DONGHAI, "东海县"),
     (NIUSHAN, "牛山街道"),
     (NIUSHAN_COMMUNITY, "牛山社区居民委员会"),
