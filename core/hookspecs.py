@@ -142,7 +142,10 @@ def yishi_council_composition_rules(council, roster):
 
     * ``council``: a ``core.councils.rules.CouncilSnapshot`` (region code,
       kind ``street`` / ``community`` / ``district`` / ``city``, name, term
-      number and dates) of the council being checked;
+      number and dates, and ``settings``: the region's resolved settings,
+      read with ``council.setting("<plugin>.<setting>", default)``, so a
+      rule's numbers are settings a city or district can tune) of the
+      council being checked;
     * ``roster``: a tuple of ``core.councils.rules.MemberSnapshot``, the
       members who would be serving once the change is saved (category,
       cadre / CPPCC flags, grid, role in the council, director posts).

@@ -160,6 +160,9 @@ async def test_screening_rejects_citing_the_catalogue_item_and_route_and_tells_t
     assert len(feedback) == 1
     assert feedback[0].recipient_user_id == world["resident"].user_id
     assert "超出本级职能权限的事项" in feedback[0].text_zh and "提请上级协商" in feedback[0].text_zh
+    # The proposer is told which item, by its number, as well as its words.
+    assert "不予协商事项第 4 条“超出本级职能权限的事项”" in feedback[0].text_zh
+    assert "excluded item 4 of the catalogue" in feedback[0].text_en
     assert "已转街道" in feedback[0].text_zh
 
     view = await world.view("resident", topic)

@@ -5,9 +5,10 @@ snapshots, not ORM rows, so a rule can neither lazy-load nor change data.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from core.councils.categories import is_fixed
 
@@ -33,6 +34,13 @@ class CouncilSnapshot:
     term_number: int | None
     term_starts_on: date | None
     term_ends_on: date | None
+    # The region's resolved settings ("<plugin>.<setting>"), so a rule's
+    # numbers (Tianshui's 20–30) can be set per city, district or community.
+    settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        value = self.settings.get(key)
+        return default if value is None else value
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so a blocking violation refuses the change with nothing to undo.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -103,11 +104,19 @@ def _snapshot_of_data(data: MemberData, member_id: int | None = None) -> MemberS
         is_supervisory_director=data.is_supervisory_director)
 
 
-def _council_snapshot(council: Council, term: CouncilTerm | None) -> CouncilSnapshot:
+def _council_snapshot(council: Council, term: CouncilTerm | None, settings: Mapping[str, Any]) -> CouncilSnapshot:
     return CouncilSnapshot(region_code=council.region_code, kind=council.kind, name=council.name,
                            term_number=term.number if term else None,
                            term_starts_on=term.starts_on if term else None,
-                           term_ends_on=term.ends_on if term else None)
+                           term_ends_on=term.ends_on if term else None, settings=settings)
+
+
+async def _rule_settings(session: AsyncSession, council: Council) -> Mapping[str, Any]:
+    """The council's region's settings, for composition rules to read their numbers from."""
+    from core.escalation.service import plugin_host_of
+    from core.tenants.settings import resolve_settings
+
+    return await resolve_settings(session, plugin_host_of(session), council.region_code)
 
 
 # -- councils -----------------------------------------------------------------
@@ -201,18 +210,20 @@ async def check_composition(session: AsyncSession, council: Council, hooks, term
     """What the rule plugins say about the roster as it stands."""
     term = term or await current_term(session, council, on_date)
     members = await roster(session, term, on_date) if term else []
-    return collect_violations(hooks, _council_snapshot(council, term), tuple(_snapshot_of(m) for m in members))
+    snapshot = _council_snapshot(council, term, await _rule_settings(session, council))
+    return collect_violations(hooks, snapshot, tuple(_snapshot_of(m) for m in members))
 
 
-def _refuse_if_blocking(council: Council, term: CouncilTerm | None, current: list[MemberSnapshot],
-                        prospective: list[MemberSnapshot], hooks) -> list[Violation]:
+async def _refuse_if_blocking(session: AsyncSession, council: Council, term: CouncilTerm | None,
+                              current: list[MemberSnapshot], prospective: list[MemberSnapshot],
+                              hooks) -> list[Violation]:
     """The violations of the roster the change would produce; 409 if it breaks a blocking rule anew.
 
     A blocking rule already broken before the change does not stop it:
     otherwise a roster below a minimum could never be built up member by
     member, nor one above a maximum be repaired one step at a time.
     """
-    snapshot = _council_snapshot(council, term)
+    snapshot = _council_snapshot(council, term, await _rule_settings(session, council))
     violations = collect_violations(hooks, snapshot, tuple(prospective))
     if not any(v.blocking for v in violations):
         return violations
@@ -251,7 +262,7 @@ async def start_term(session: AsyncSession, council: Council, starts_on: date, e
     draft = CouncilTerm(council_id=council.id, number=(previous.number + 1) if previous else 1,
                         starts_on=starts_on, ends_on=ends_on)
     before_roster = await roster(session, previous, starts_on - timedelta(days=1)) if previous else []
-    violations = _refuse_if_blocking(council, draft, [_snapshot_of(m) for m in before_roster],
+    violations = await _refuse_if_blocking(session, council, draft, [_snapshot_of(m) for m in before_roster],
                                      [_snapshot_of(m) for m in carried], hooks)
 
     if previous is not None and (previous.ends_on is None or previous.ends_on >= starts_on):
@@ -333,7 +344,7 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
     check_on = max(joined_on, today())
     current = await roster(session, term, check_on) if term else []
     current_snaps = [_snapshot_of(m) for m in current]
-    violations = _refuse_if_blocking(council, term, current_snaps, [*current_snaps, _snapshot_of_data(data)], hooks)
+    violations = await _refuse_if_blocking(session, council, term, current_snaps, [*current_snaps, _snapshot_of_data(data)], hooks)
 
     if term is None:
         term = (await start_term(session, council, joined_on, None, actor=actor, hooks=hooks)).term
@@ -361,7 +372,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
     check_on = max(member.joined_on, today())
     serving = await roster(session, term, check_on)
     others = [_snapshot_of(m) for m in serving if m.id != member.id]
-    violations = _refuse_if_blocking(council, term, [_snapshot_of(m) for m in serving],
+    violations = await _refuse_if_blocking(session, council, term, [_snapshot_of(m) for m in serving],
                                      [*others, _snapshot_of_data(data, member.id)], hooks)
     before = member_dict(member)
     member.user_id = data.user_id
@@ -395,7 +406,7 @@ async def member_leaves(session: AsyncSession, council: Council, member_id: int,
                                            "the leaving date cannot be before the joining date"))
     check_on = max(left_on, today())
     serving = await roster(session, term, check_on)
-    violations = _refuse_if_blocking(council, term, [_snapshot_of(m) for m in serving],
+    violations = await _refuse_if_blocking(session, council, term, [_snapshot_of(m) for m in serving],
                                      [_snapshot_of(m) for m in serving if m.id != member.id], hooks)
     before = member_dict(member)
     member.left_on = left_on

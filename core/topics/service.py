@@ -341,6 +341,15 @@ def _cited_item(payload: Mapping[str, Any], catalogue: Catalogue, kind: str, def
     return item
 
 
+def _cited(item: CatalogueItem) -> tuple[str, str]:
+    """A catalogue item as a decision cites it: its list, its number and its words."""
+    if item.kind == ADMISSIBLE:
+        return (f"议事目录可协商事项第 {item.number} 条“{item.text_zh}”",
+                f"admissible item {item.number} of the catalogue, \"{item.text_en or item.text_zh}\"")
+    return (f"议事目录不予协商事项第 {item.number} 条“{item.text_zh}”",
+            f"excluded item {item.number} of the catalogue, \"{item.text_en or item.text_zh}\"")
+
+
 def _feedback(topic: Topic, action: Action, note: str, item: CatalogueItem | None,
               route: str | None, extra: str) -> tuple[str, str] | None:
     """The message the proposer gets, or None when this action owes them none."""
@@ -348,11 +357,11 @@ def _feedback(topic: Topic, action: Action, note: str, item: CatalogueItem | Non
         zh = f"您提出的议题“{topic.title}”已受理，将按议事程序协商。"
         en = f"Your topic \"{topic.title}\" has been admitted for consultation."
         if item is not None:
-            zh += f"依据：{item.text_zh}。"
-            en += f" Basis: {item.text_en or item.text_zh}."
+            zh += f"依据：{_cited(item)[0]}。"
+            en += f" Basis: {_cited(item)[1]}."
     elif action.kind == "screen_reject":
-        zh = f"您提出的议题“{topic.title}”不予协商。依据：{item.text_zh}。"
-        en = f"Your topic \"{topic.title}\" will not be consulted on. Basis: {item.text_en or item.text_zh}."
+        zh = f"您提出的议题“{topic.title}”不予协商。依据：{_cited(item)[0]}。"
+        en = f"Your topic \"{topic.title}\" will not be consulted on. Basis: {_cited(item)[1]}."
         if route:
             zh += f"去向：{ROUTES[route][0]}。"
             en += f" Next: {ROUTES[route][1]}."
