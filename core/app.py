@@ -61,6 +61,7 @@ def api_route_handlers(runtime: Runtime) -> list:
     from core.implementation.routes import ROUTES as IMPLEMENTATION_ROUTES
     from core.notices.public_routes import ROUTES as NOTICE_ROUTES
     from core.escalation.routes import ROUTES as ESCALATION_ROUTES
+    from core.procedures.routes import ROUTES as PROCEDURE_ROUTES
     from core.public.routes import ROUTES as PUBLIC_ROUTES
     from core.regions.routes import ROUTES as REGION_ROUTES
     from core.stats.routes import ROUTES as STATS_ROUTES
@@ -68,7 +69,7 @@ def api_route_handlers(runtime: Runtime) -> list:
 
     return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
             *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES,
-            *COMPLIANCE_ROUTES]
+            *COMPLIANCE_ROUTES, *PROCEDURE_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:

@@ -1,11 +1,63 @@
-"""Plugin ``ningbo``: 宁波市 (Ningbo). Being built; see README.md."""
+"""Plugin ``ningbo``: 宁波市 community consultation (seed 001). See README.md.
+
+The hooks only delegate: the procedure (``procedure``), 五个有
+(``five_haves``, ``report``), demonstration points (``demonstration``),
+housing-estate joint meetings (``estate_joint``) and what Ningbo's own
+actions record and require (``topic_actions``).
+"""
 from __future__ import annotations
 
-from core.plugins import PluginManifest, hookimpl
+from collections.abc import Mapping
+from typing import Any
 
-MANIFEST = PluginManifest(name="ningbo", title_zh="宁波市", title_en="Ningbo")
+from core.escalation.service import plugin_host_of
+from core.plugins import hookimpl
+from core.procedures.generic import PROCEDURE_SETTING
+from plugins.ningbo import estate_joint, five_haves, models, topic_actions  # noqa: F401  (models: the tables join the metadata)
+from plugins.ningbo.manifest import MANIFEST
+from plugins.ningbo.procedure import KEY, NINGBO
 
 
 @hookimpl
 def yishi_manifest():
     return MANIFEST
+
+
+@hookimpl
+def yishi_procedures():
+    return [NINGBO]
+
+
+@hookimpl
+def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
+    # A key set for the region (e.g. a district kept on "generic") wins.
+    return None if settings.get(PROCEDURE_SETTING) else KEY
+
+
+@hookimpl
+def yishi_meeting_kinds(region_code: str):
+    return [estate_joint.KIND]
+
+
+@hookimpl
+def yishi_compliance_checks(session, region_code: str, level: str, on_date):
+    if level != "community":
+        return None
+    return five_haves.check_community(session, plugin_host_of(session), region_code, on_date)
+
+
+@hookimpl(wrapper=True)
+def yishi_topic_action_taken(session, topic, action, payload, event, principal):
+    # A wrapper, so that its work is awaited after the built-ins have
+    # recorded what the action carries (the outcome a joint meeting's
+    # parties are checked against).
+    answers = yield
+    return [*(answers or []), topic_actions.after_action(session, plugin_host_of(session), topic, action,
+                                                         payload or {}, event, principal)]
+
+
+@hookimpl
+def yishi_routes():
+    from plugins.ningbo.routes import ROUTES
+
+    return ROUTES

@@ -1,0 +1,106 @@
+"""What Ningbo's own actions record, and what its procedure requires that the
+engine's guards cannot see.
+
+A guard reads only the topic's counters and timers. The meeting's plan and
+the evaluation reports live in their own tables and the core keeps no
+counter for them, so they are handled here, inside the action's
+transaction: refusing raises, and the whole action is rolled back.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.authz.principal import Principal
+from core.consultation import service as consultation
+from core.councils.service import LOCAL_TZ
+from core.errors import FieldError, conflict, validation_failed
+from core.fields import text_field
+from core.implementation.notify import notify
+from core.models import CouncilMember, Topic, TopicEvent
+from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic
+from core.models.implementation import EvaluationReport
+from core.plugins import PluginHost
+from core.procedures.model import Action
+from core.tenants.settings import resolve_setting
+from plugins.ningbo import estate_joint
+from plugins.ningbo.manifest import MIN_EVALUATIONS
+from plugins.ningbo.procedure import ASSEMBLY_DECISION, CLOSE, KEY, PUBLISH_PLAN
+
+MAX_TEXT = 10000
+PLAN_PUBLISHED = "ningbo.plan_published"
+
+
+async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic, payload: Mapping[str, Any],
+                       event: TopicEvent) -> Meeting:
+    """提前公示协商方案并通报协商主体: publish the plan of the topic's coming meeting
+    and tell the invited members who have accounts.
+
+    A plan already published through the meetings API keeps its time (how
+    many days ahead it went out is what ``consultation.plan_notice_days``
+    judges); ``payload["plan"]`` publishes a revised plan now.
+    """
+    meeting = await session.scalar(
+        select(Meeting).join(MeetingTopic, MeetingTopic.meeting_id == Meeting.id)
+        .where(MeetingTopic.topic_id == topic.id, Meeting.status != "closed")
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
+    if meeting is None:
+        raise conflict("no_meeting", "本议题尚未安排协商会议，无法公示协商方案",
+                       "no meeting is scheduled for this topic, so there is no plan to publish")
+    revised = payload.get("plan")
+    if meeting.plan_published_at is None or revised:
+        await consultation.publish_plan(session, principal, meeting, {"plan": revised} if revised else {})
+    shown = meeting.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    invited = await session.scalars(
+        select(CouncilMember.user_id).join(MeetingParticipant, MeetingParticipant.member_id == CouncilMember.id)
+        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.invited.is_(True),
+               CouncilMember.user_id.is_not(None)))
+    await notify(session, region_code=topic.region_code, kind=PLAN_PUBLISHED, user_ids=list(invited),
+                 topic_id=topic.id, data={"meeting_id": meeting.id},
+                 text_zh=f"协商会议将于 {shown} 在{meeting.place or '线上'}召开，议题“{topic.title}”。协商方案：{meeting.plan}",
+                 text_en=f"The consultation on \"{topic.title}\" meets at {shown} (China time), "
+                         f"{meeting.place or 'online'}. Plan: {meeting.plan}")
+    event.data = {**(event.data or {}), "meeting_id": meeting.id,
+                  "plan_published_at": meeting.plan_published_at.isoformat()}
+    await session.flush()
+    return meeting
+
+
+async def require_evaluation(session: AsyncSession, plugins: PluginHost, topic: Topic) -> None:
+    """追踪监督、评估评议: no closing before the evaluation reports are attached."""
+    wanted = int(await resolve_setting(session, plugins, topic.region_code, MIN_EVALUATIONS))
+    have = await session.scalar(select(func.count()).select_from(EvaluationReport)
+                                .where(EvaluationReport.topic_id == topic.id)) or 0
+    if have < wanted:
+        raise conflict("evaluation_missing",
+                       f"办结前须完成评估评议：已附评估报告 {have} 份，至少须 {wanted} 份"
+                       "（居务监督委员会或第三方评估机构）",
+                       f"evaluate before closing: {have} evaluation report(s) attached, {wanted} required "
+                       "(supervisory committee or third-party evaluator)")
+
+
+def require_decision_text(payload: Mapping[str, Any]) -> None:
+    """The residents' meeting's decision is what goes on notice, so it must be written out."""
+    errors: list[FieldError] = []
+    text_field(payload, "text", MAX_TEXT, errors, required=True, zh="居民（代表）会议的决定", en="text")
+    if errors:
+        raise validation_failed(*errors)
+
+
+async def after_action(session: AsyncSession, plugins: PluginHost, topic: Topic, action: Action,
+                       payload: Mapping[str, Any], event: TopicEvent, principal: Principal) -> None:
+    """Run after the built-ins have recorded what the action carries."""
+    if action.kind == "resolution":
+        # Any procedure: the joint meeting's four parties are Ningbo's rule, not its procedure's.
+        await estate_joint.require_parties_for_outcome(session, event)
+    if topic.procedure_key != KEY:
+        return
+    if action.key == PUBLISH_PLAN:
+        await publish_plan(session, principal, topic, payload, event)
+    elif action.key == CLOSE.key:
+        await require_evaluation(session, plugins, topic)
+    elif action.key == ASSEMBLY_DECISION:
+        require_decision_text(payload)
