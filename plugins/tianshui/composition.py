@@ -8,10 +8,9 @@ categories themselves are the built-in ``council_rules``' business.
 Street councils: one first convenor and one second convenor who is a CPPCC
 member.
 
-The numbers are the seed's, kept here as constants rather than region
-settings: composition rules are handed frozen snapshots of the council and
-roster and no settings (``yishi_council_composition_rules``), so a setting
-could not reach them. See README.md.
+The numbers are the seed's, as the defaults of the plugin's settings
+(``SETTINGS``); a rule reads them from the council snapshot, which carries
+the region's resolved settings, so a district may tune them. See README.md.
 
 Blocking: only caps a single change crosses (a 31st fixed member, a third
 representative from one grid, a second first/second convenor, a second
@@ -25,6 +24,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, fixed_members
+from core.plugins import SettingSpec
 
 # “协商议事会固定成员总数原则上为20—30人”
 MIN_FIXED_MEMBERS = 20
@@ -37,6 +37,24 @@ RESIDENT_CATEGORY = "resident"
 # “协商议事会每届任期与居委会任期相同”; the residents' committee serves five
 # years (居民委员会组织法 art. 8, as amended in 2018).
 TERM_YEARS = 5
+
+SETTINGS = {
+    "min_fixed_members": SettingSpec(int, MIN_FIXED_MEMBERS, "议事会固定成员最少人数（原则上 20 人）",
+                                     "fewest fixed members (20 in seed 000)", minimum=1, maximum=200),
+    "max_fixed_members": SettingSpec(int, MAX_FIXED_MEMBERS, "议事会固定成员最多人数（原则上 30 人）",
+                                     "most fixed members (30 in seed 000)", minimum=1, maximum=200),
+    "max_residents_per_grid": SettingSpec(int, MAX_RESIDENTS_PER_GRID, "每个网格推荐居民代表最多人数（1—2 人）",
+                                          "most residents' representatives per grid (2 in seed 000)",
+                                          minimum=1, maximum=20),
+    "term_years": SettingSpec(int, TERM_YEARS, "居委会任期年数（议事会任期与之相同）",
+                              "years of the residents' committee's term (the council's is the same)",
+                              minimum=1, maximum=10),
+}
+
+
+def _number(council: CouncilSnapshot, name: str) -> int:
+    return int(council.setting(f"tianshui.{name}", SETTINGS[name].default))
+
 
 FIRST_CONVENOR = "first_convenor"
 SECOND_CONVENOR = "second_convenor"
@@ -57,14 +75,15 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def fixed_count_rules(fixed: list[MemberSnapshot]) -> list[Violation]:
+def fixed_count_rules(council: CouncilSnapshot, fixed: list[MemberSnapshot]) -> list[Violation]:
     n = len(fixed)
-    if n < MIN_FIXED_MEMBERS:
-        return [Violation("tianshui.fixed_min", f"固定成员 {n} 人，少于 {MIN_FIXED_MEMBERS} 人",
-                          f"{n} fixed members, fewer than {MIN_FIXED_MEMBERS}")]
-    if n > MAX_FIXED_MEMBERS:
-        return [Violation("tianshui.fixed_max", f"固定成员 {n} 人，多于 {MAX_FIXED_MEMBERS} 人",
-                          f"{n} fixed members, more than {MAX_FIXED_MEMBERS}", blocking=True)]
+    low, high = _number(council, "min_fixed_members"), _number(council, "max_fixed_members")
+    if n < low:
+        return [Violation("tianshui.fixed_min", f"固定成员 {n} 人，少于 {low} 人",
+                          f"{n} fixed members, fewer than {low}")]
+    if n > high:
+        return [Violation("tianshui.fixed_max", f"固定成员 {n} 人，多于 {high} 人",
+                          f"{n} fixed members, more than {high}", blocking=True)]
     return []
 
 
@@ -79,7 +98,8 @@ def cadre_share_rule(fixed: list[MemberSnapshot]) -> list[Violation]:
                       f"(at most {limit})")]
 
 
-def grid_rules(roster: Iterable[MemberSnapshot]) -> list[Violation]:
+def grid_rules(council: CouncilSnapshot, roster: Iterable[MemberSnapshot]) -> list[Violation]:
+    cap = _number(council, "max_residents_per_grid")
     residents = [m for m in roster if m.category == RESIDENT_CATEGORY]
     found = []
     without = [m for m in residents if not m.grid.strip()]
@@ -90,13 +110,13 @@ def grid_rules(roster: Iterable[MemberSnapshot]) -> list[Violation]:
                                f"(they are nominated by grid)"))
     per_grid = Counter(m.grid.strip() for m in residents if m.grid.strip())
     for grid, count in sorted(per_grid.items()):
-        if count > MAX_RESIDENTS_PER_GRID:
+        if count > cap:
             # One rule id per grid: a grid already over the cap does not let another one go over.
             found.append(Violation(f"tianshui.grid_max.{grid}",
-                                   f"网格“{grid}”推荐居民代表 {count} 人，多于 {MAX_RESIDENTS_PER_GRID} 人"
-                                   f"（每个网格 1—{MAX_RESIDENTS_PER_GRID} 人）",
+                                   f"网格“{grid}”推荐居民代表 {count} 人，多于 {cap} 人"
+                                   f"（每个网格 1—{cap} 人）",
                                    f"grid '{grid}' has {count} residents' representatives, more than "
-                                   f"{MAX_RESIDENTS_PER_GRID} (1–{MAX_RESIDENTS_PER_GRID} per grid)",
+                                   f"{cap} (1–{cap} per grid)",
                                    blocking=True))
     return found
 
@@ -118,28 +138,29 @@ def term_rule(council: CouncilSnapshot) -> list[Violation]:
     start, end = council.term_starts_on, council.term_ends_on
     if start is None:
         return []
-    anniversary = _years_after(start, TERM_YEARS)
+    years = _number(council, "term_years")
+    anniversary = _years_after(start, years)
     expected = anniversary - timedelta(days=1)
     if end is None:
         return [Violation("tianshui.term_length",
-                          f"第 {council.term_number} 届任期未定结束日期；议事会任期应与居委会任期（{TERM_YEARS} 年）"
+                          f"第 {council.term_number} 届任期未定结束日期；议事会任期应与居委会任期（{years} 年）"
                           f"相同，应至 {expected.isoformat()}",
                           f"term {council.term_number} has no end date; it should equal the residents' "
-                          f"committee's {TERM_YEARS}-year term, to {expected.isoformat()}")]
+                          f"committee's {years}-year term, to {expected.isoformat()}")]
     # Either way of writing a five-year term (to the eve of the anniversary, or to the anniversary).
     if end in (expected, anniversary):
         return []
     return [Violation("tianshui.term_length",
                       f"第 {council.term_number} 届任期 {start.isoformat()} 至 {end.isoformat()}，与居委会任期"
-                      f"（{TERM_YEARS} 年）不同，应至 {expected.isoformat()}",
+                      f"（{years} 年）不同，应至 {expected.isoformat()}",
                       f"term {council.term_number} runs {start.isoformat()} to {end.isoformat()}, not the "
-                      f"residents' committee's {TERM_YEARS} years (to {expected.isoformat()})")]
+                      f"residents' committee's {years} years (to {expected.isoformat()})")]
 
 
 def community_rules(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
     fixed = fixed_members(roster)
-    return [*fixed_count_rules(fixed), *cadre_share_rule(fixed), *grid_rules(roster), *director_rules(fixed),
-            *term_rule(council)]
+    return [*fixed_count_rules(council, fixed), *cadre_share_rule(fixed), *grid_rules(council, roster),
+            *director_rules(fixed), *term_rule(council)]
 
 
 def _convenor_rules(roster: tuple[MemberSnapshot, ...], role: str, zh: str, en: str,

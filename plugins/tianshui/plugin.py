@@ -19,6 +19,7 @@ MANIFEST = PluginManifest(
     title_zh="天水市",
     title_en="Tianshui",
     description="Dacheng street's 2021 plan (seed 000): 三段六步, 九议九不议, council composition rules.",
+    settings=composition.SETTINGS,
 )
 
 

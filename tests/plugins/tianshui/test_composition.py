@@ -71,6 +71,20 @@ def with_cadres(people: list[dict], cadres: int) -> list[dict]:
 
 # -- the rules, on snapshots ----------------------------------------------------------
 
+def test_the_numbers_are_settings_a_region_may_tune():
+    """The seed's 20–30, two per grid and five years are the defaults; a district's own
+    values reach the rule through the council snapshot's resolved settings."""
+    people = compliant()
+    tuned = replace(COMMUNITY_COUNCIL, settings={"tianshui.min_fixed_members": 15, "tianshui.max_fixed_members": 18,
+                                                 "tianshui.max_residents_per_grid": 1, "tianshui.term_years": 3})
+    assert "tianshui.fixed_min" not in by_rule(tuned, people[:16])
+    assert by_rule(tuned, people)["tianshui.fixed_max"].message_zh == "固定成员 20 人，多于 18 人"
+    assert "一网格" in by_rule(tuned, people)["tianshui.grid_max.一网格"].message_zh
+    three_years = replace(tuned, term_ends_on=date(2027, 2, 28))
+    assert "tianshui.term_length" not in by_rule(three_years, people[:18])
+    assert "tianshui.term_length" in by_rule(replace(COMMUNITY_COUNCIL, term_ends_on=date(2027, 2, 28)), people)
+
+
 def test_a_compliant_roster_has_no_tianshui_remark():
     assert by_rule(COMMUNITY_COUNCIL, compliant()) == {}
 
