@@ -11,10 +11,10 @@ from core.councils import service as councils
 from core.escalation.service import plugin_host_of
 from core.models import Region
 from core.tenants.settings import resolve_setting
-from plugins.lianyungang.composition import HEAD, MIN_CPPCC_MEMBERS
+from plugins.lianyungang.composition import HEAD
 from plugins.lianyungang.homes import get_home, home_name
 from plugins.lianyungang.quarters import Quarter, activities_in
-from plugins.lianyungang.settings import MIN_ACTIVITIES
+from plugins.lianyungang.settings import MIN_ACTIVITIES, MIN_CPPCC_MEMBERS
 
 STANDARD = "lianyungang.home"
 
@@ -29,10 +29,11 @@ async def check_home_standard(session: AsyncSession, region_code: str,
     term = await councils.current_term(session, council, on_date) if council else None
     members = await councils.roster(session, term, on_date) if term else []
 
+    fewest = int(await resolve_setting(session, plugins, region_code, MIN_CPPCC_MEMBERS))
     cppcc = sum(1 for m in members if m.is_cppcc)
     cppcc_item = ComplianceItem(
-        "cppcc_members", f"至少 {MIN_CPPCC_MEMBERS} 名政协委员参加", f"at least {MIN_CPPCC_MEMBERS} CPPCC members",
-        cppcc >= MIN_CPPCC_MEMBERS, f"政协委员 {cppcc} 人", f"{cppcc} CPPCC members")
+        "cppcc_members", f"至少 {fewest} 名政协委员参加", f"at least {fewest} CPPCC members",
+        cppcc >= fewest, f"政协委员 {cppcc} 人", f"{cppcc} CPPCC members")
 
     heads = [m for m in members if m.role_in_council == HEAD]
     head_ok = len(heads) == 1 and heads[0].is_cppcc

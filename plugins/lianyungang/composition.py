@@ -14,10 +14,9 @@ roster is built up member by member.
 from __future__ import annotations
 
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation
+from plugins.lianyungang.settings import MIN_CPPCC_MEMBERS, SETTINGS
 
-# The document's number. Rules get no settings (see the module docstring),
-# so it is fixed here; the compliance check reads the same constant.
-MIN_CPPCC_MEMBERS = 3
+DEFAULT_MIN_CPPCC = SETTINGS["min_cppcc_members"].default
 HEAD = "head"
 HOME_COUNCIL_KINDS = ("street", "community")
 
@@ -38,12 +37,13 @@ def home_rules(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> 
     if council.kind not in HOME_COUNCIL_KINDS:
         return []
     found: list[Violation] = []
+    fewest = int(council.setting(MIN_CPPCC_MEMBERS, DEFAULT_MIN_CPPCC))
     cppcc = cppcc_count(roster)
-    if cppcc < MIN_CPPCC_MEMBERS:
+    if cppcc < fewest:
         found.append(Violation(
             RULE_CPPCC,
-            f"协商民主之家政协委员 {cppcc} 人，少于 {MIN_CPPCC_MEMBERS} 人",
-            f"{cppcc} CPPCC members in the consultation home, fewer than {MIN_CPPCC_MEMBERS}"))
+            f"协商民主之家政协委员 {cppcc} 人，少于 {fewest} 人",
+            f"{cppcc} CPPCC members in the consultation home, fewer than {fewest}"))
     named = heads(roster)
     if not named:
         found.append(Violation(

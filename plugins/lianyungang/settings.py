@@ -5,6 +5,7 @@ from core.plugins import PluginManifest, SettingSpec
 
 NAME = "lianyungang"
 
+MIN_CPPCC_MEMBERS = f"{NAME}.min_cppcc_members"
 REMIND_DAYS_BEFORE = f"{NAME}.remind_days_before"
 MIN_ACTIVITIES = f"{NAME}.min_activities_per_quarter"
 PILOTS_MIN = f"{NAME}.pilots_min"
@@ -25,6 +26,9 @@ DEFAULT_COMMITTEES = {
 }
 
 SETTINGS = {
+    "min_cppcc_members": SettingSpec(
+        int, 3, "每个协商民主之家至少安排的政协委员人数", "fewest CPPCC members in each consultation home",
+        minimum=1, maximum=50),
     "remind_days_before": SettingSpec(
         int, 15, "季度末前多少天提醒尚未开展协商议事活动的协商民主之家",
         "days before a quarter ends to remind a home that has held no activity yet", minimum=1, maximum=80),
@@ -39,7 +43,8 @@ SETTINGS = {
         minimum=1, maximum=100),
     "special_committees": SettingSpec(
         dict, DEFAULT_COMMITTEES, "议事目录条目 → 协调该类市级事项的市政协专门委员会",
-        "catalogue item code → the city CPPCC special committee that coordinates such city matters"),
+        "catalogue item code → the city CPPCC special committee that coordinates such city matters",
+        refers_to="catalogue_item"),
 }
 
 MANIFEST = PluginManifest(

@@ -160,3 +160,26 @@ async def test_a_homes_concentrated_concern_is_reported_up_to_the_city(api, kind
     assert [r["id"] for r in inbox.json()["items"]] == [report["id"]]
     answered = await api.post("city", f"/upward-reports/{report['id']}/answer", {"answer": "已转市住建局研究办理"})
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
+
+
+def test_a_tenant_naming_an_unknown_catalogue_item_for_a_committee_is_refused(tmp_path, plugin_host):
+    import shutil
+
+    from core.errors import ApiError
+    from core.tenants.loader import TENANTS_DIR, read_tenant
+
+    shutil.copytree(TENANTS_DIR / "data" / CITY, tmp_path / "data" / CITY)
+    text = (TENANTS_DIR / "lianyungang.toml").read_text(encoding="utf-8")
+    good = tmp_path / "lianyungang.toml"
+    good.write_text(text.replace('"core.locale" = "zh-CN"', '"core.locale" = "zh-CN"\n'
+                                 '"lianyungang.special_committees" = { "generic.yi.6" = "城乡建设委员会" }'),
+                    encoding="utf-8")
+    assert read_tenant(good, plugin_host).settings["lianyungang.special_committees"] == {
+        "generic.yi.6": "城乡建设委员会"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('"core.locale" = "zh-CN"', '"core.locale" = "zh-CN"\n'
+                                '"lianyungang.special_committees" = { "generic.yi.99" = "经济委员会" }'),
+                   encoding="utf-8")
+    with pytest.raises(ApiError) as refused:
+        read_tenant(bad, plugin_host)
+    assert "generic.yi.99" in str(refused.value.fields)

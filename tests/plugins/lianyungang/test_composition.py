@@ -43,6 +43,13 @@ def test_fewer_than_3_cppcc_members_is_named_with_the_numbers_and_does_not_block
     assert set(found) == {"lianyungang.cppcc_members"}
 
 
+def test_the_minimum_is_the_regions_setting():
+    stricter = CouncilSnapshot(DONGYUAN, "community", "东园社区政协市民协商民主之家", 1, None, None,
+                               settings={"lianyungang.min_cppcc_members": 5})
+    found = rules_of([cppcc("甲", role_in_council="head"), cppcc("乙"), cppcc("丙")], stricter)
+    assert found["lianyungang.cppcc_members"][0] == "协商民主之家政协委员 3 人，少于 5 人"
+
+
 def test_a_home_needs_exactly_one_head_who_is_a_cppcc_member():
     none = rules_of([cppcc("甲"), cppcc("乙"), cppcc("丙")])
     assert "未指定负责人" in none["lianyungang.head_designated"][0]
@@ -97,3 +104,18 @@ async def test_the_council_page_shows_the_remarks_where_the_plugin_is_on_only(db
                                       json={"name": "甲", "category": "deputies", "is_cppcc": True})
         assert elsewhere.status_code == 201, elsewhere.text
         assert not [v for v in elsewhere.json()["violations"] if v["rule_id"].startswith("lianyungang.")]
+
+
+async def test_a_district_setting_raises_the_minimum_on_the_council_page(db, runtime, lyg):
+    from core.models import RegionSetting
+
+    db.add(RegionSetting(region_code="320703", key="lianyungang.min_cppcc_members", value=4))
+    await db.commit()
+    council = await councils.ensure_council(db, DONGYUAN)
+    hooks = await councils.hooks_for_region(db, runtime.plugins, DONGYUAN)
+    for name in ("甲", "乙", "丙"):
+        change = await councils.add_member(db, council, MemberData(
+            name=name, category="deputies", is_cppcc=True, role_in_council="head" if name == "甲" else "member"),
+            hooks=hooks)
+    remarks = {v.rule_id: v.message_zh for v in change.violations}
+    assert remarks["lianyungang.cppcc_members"] == "协商民主之家政协委员 3 人，少于 4 人"
