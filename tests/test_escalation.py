@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.escalation.service import lowest_common_ancestor, parent_code
-from core.models import AuditEntry, Council
+from core.models import AuditEntry, Council, TopicFeedback
 from core.models.escalation import Escalation
 from core.plugins import hookimpl
 from tests.auth_helpers import app_client, bearer, login, make_user
@@ -116,6 +116,9 @@ async def test_a_topic_spanning_communities_lands_in_the_lowest_common_councils_
         assert view["history"][-1]["data"]["to_region"] == target
         assert view["escalation"]["escalated"] is True
         assert view["escalation"]["moves"][0]["trigger"] == "request"
+        # The proposer is told where the topic went, and why.
+        [told] = (await db.scalars(select(TopicFeedback).where(TopicFeedback.topic_id == topic_id))).all()
+        assert "已上移至" in told.text_zh and "原因：道路连接两地，需上级协调" in told.text_zh
 
         inbox = await api.get(inbox_reader, f"/regions/{target}/escalations")
         assert inbox.status_code == 200, inbox.text

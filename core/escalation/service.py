@@ -169,9 +169,10 @@ async def move_topic(session: AsyncSession, topic: Topic, target: str, *, princi
     if topic.proposer_user_id is not None or topic.proposer_name:
         session.add(TopicFeedback(
             topic_id=topic.id, recipient_user_id=topic.proposer_user_id, recipient_name=topic.proposer_name,
-            text_zh=f"您提出的议题“{topic.title}”涉及多个社区，已上移至{council.name}协商。",
-            text_en=f"Your topic \"{topic.title}\" concerns several communities and has moved up to "
-                    f"{council.name} for consultation.",
+            # The reason says why (several communities, city departments, a staff member's request).
+            text_zh=f"您提出的议题“{topic.title}”已上移至{council.name}协商。原因：{reason}",
+            text_en=f"Your topic \"{topic.title}\" has moved up to {council.name} for consultation. "
+                    f"Reason: {reason}",
             created_at=now))
     await session.flush()
     await record(session, actor=principal, action="topic.escalate", object_type="topic", object_id=topic.id,
