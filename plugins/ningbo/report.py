@@ -45,6 +45,15 @@ def _status(achieved_on: date | None, deadline: date, on_date: date) -> dict[str
             "achieved_on": achieved_on.isoformat() if achieved_on else None}
 
 
+def _standing(holds: bool, deadline: date, on_date: date) -> dict[str, Any]:
+    """A state judged on the day checked (when it first held is not recorded:
+    ask with ``on`` set to the deadline to see whether it held by then)."""
+    status = "met" if holds else ("overdue" if on_date > deadline else "pending")
+    zh, en = STATUS_LABELS[status]
+    return {"deadline": deadline.isoformat(), "status": status, "status_zh": zh, "status_en": en,
+            "judged_on": on_date.isoformat()}
+
+
 async def _report_root(session: AsyncSession, code: str) -> Region:
     region = await session.get(Region, code)
     if region is None:  # pragma: no cover - the guard answers 404 first
@@ -82,7 +91,7 @@ async def five_haves_report(session: AsyncSession, host: PluginHost, scope: Regi
                                  "met": result.met_count if result else None,
                                  "complete": result.complete if result else None})
         first = min((p.designated_on for p, _ in own_points), default=None)
-        everywhere = on_date if mine and complete == len(mine) else None
+        everywhere = bool(mine) and complete == len(mine)
         rows.append({
             "code": district, "name": name, "communities": len(mine), "complete": complete,
             "demonstration_points": shown_points,
@@ -92,8 +101,7 @@ async def five_haves_report(session: AsyncSession, host: PluginHost, scope: Regi
                                         **_status(first, POINT_DEADLINE, on_date)},
                 "five_haves_everywhere": {"title_zh": "到2018年底，社区协商基本实现“五个有”",
                                           "title_en": "the five haves in every community by the end of 2018",
-                                          # Judged on the day checked: pass ``on`` to look back.
-                                          **_status(everywhere, ALL_DEADLINE, on_date)},
+                                          **_standing(everywhere, ALL_DEADLINE, on_date)},
             },
         })
 

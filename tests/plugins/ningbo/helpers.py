@@ -20,6 +20,7 @@ HAISHU = "330203"                  # 海曙区
 NANMEN = "330203001"               # 南门街道
 CHENGLANG = "330203001001"         # 澄浪社区
 LIUJIN = "330203001002"            # 柳锦社区, same street
+WANAN = "330203001003"             # 万安社区, same street
 JIANGXIA_XINJIE = "330203002001"   # 新街社区, 江厦街道
 JIANGBEI = "330205"                # 江北区 (generic procedure in the tenant file)
 WAITAN = "330205001"               # 外滩街道
