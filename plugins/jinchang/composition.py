@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, fixed_members
 
-from plugins.jinchang.settings import COMMUNITY_FIXED_MAX, COMMUNITY_FIXED_MIN
+from plugins.jinchang.settings import COMMUNITY_FIXED_MAX, COMMUNITY_FIXED_MIN, FIXED_MAX, FIXED_MIN
 
 FIXED_MIN_RULE = "jinchang.fixed_min"
 FIXED_MAX_RULE = "jinchang.fixed_max"
@@ -21,22 +21,22 @@ RESIDENT_GRID_RULE = "jinchang.resident_grid"
 def check(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
     if council.kind != "community":
         return []
+    low = int(council.setting(FIXED_MIN, COMMUNITY_FIXED_MIN))
+    high = int(council.setting(FIXED_MAX, COMMUNITY_FIXED_MAX))
     fixed = fixed_members(roster)
     found: list[Violation] = []
-    if len(fixed) < COMMUNITY_FIXED_MIN:
+    if len(fixed) < low:
         found.append(Violation(
             FIXED_MIN_RULE,
-            f"固定成员 {len(fixed)} 人，少于 {COMMUNITY_FIXED_MIN} 人（每个村（社区）确定 "
-            f"{COMMUNITY_FIXED_MIN} 至 {COMMUNITY_FIXED_MAX} 名议事会固定成员）",
-            f"{len(fixed)} fixed members, fewer than {COMMUNITY_FIXED_MIN} (each village or community "
-            f"has {COMMUNITY_FIXED_MIN} to {COMMUNITY_FIXED_MAX} fixed members)"))
-    if len(fixed) > COMMUNITY_FIXED_MAX:
+            f"固定成员 {len(fixed)} 人，少于 {low} 人（每个村（社区）确定 {low} 至 {high} 名议事会固定成员）",
+            f"{len(fixed)} fixed members, fewer than {low} (each village or community has {low} to {high} "
+            "fixed members)"))
+    if len(fixed) > high:
         found.append(Violation(
             FIXED_MAX_RULE,
-            f"固定成员 {len(fixed)} 人，超过 {COMMUNITY_FIXED_MAX} 人（每个村（社区）确定 "
-            f"{COMMUNITY_FIXED_MIN} 至 {COMMUNITY_FIXED_MAX} 名议事会固定成员）",
-            f"{len(fixed)} fixed members, more than {COMMUNITY_FIXED_MAX} (each village or community "
-            f"has {COMMUNITY_FIXED_MIN} to {COMMUNITY_FIXED_MAX} fixed members)", blocking=True))
+            f"固定成员 {len(fixed)} 人，超过 {high} 人（每个村（社区）确定 {low} 至 {high} 名议事会固定成员）",
+            f"{len(fixed)} fixed members, more than {high} (each village or community has {low} to {high} "
+            "fixed members)", blocking=True))
     ungridded = [m.name for m in fixed if m.category == "resident" and not m.grid.strip()]
     if ungridded:
         names = "、".join(ungridded)

@@ -1,10 +1,11 @@
-"""The Jinchang plugin's settings and the document's fixed numbers.
+"""The Jinchang plugin's settings, with their defaults from seed 002.
 
-Seed 002 gives no number for the urgent notice period, the activity window,
-or how many stakeholders a hard matter needs, so those are settings with a
-default. The 20–30 fixed members are the document's own numbers
-("每个村(社区)确定20至30名议事会固定成员"); they stay constants because a
-composition rule is handed no settings (see README, "core gaps").
+The fixed members' numbers are the report's own ("每个村(社区)确定20至30名议事会
+固定成员"); the report gives no number for the urgent notice period, the
+activity window, a street council's fixed members, or how many stakeholders a
+hard matter needs, so those defaults are stated where they are declared.
+The composition rule reads them from ``CouncilSnapshot.settings`` and the
+六有 check resolves them per region, so both always use the same numbers.
 """
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ PROCEDURE_KEY = "jinchang"
 URGENT_NOTICE_DAYS = f"{PLUGIN}.urgent_notice_days"
 ACTIVITY_MONTHS = f"{PLUGIN}.activity_months"
 HARD_MIN_STAKEHOLDERS = f"{PLUGIN}.hard_min_stakeholders"
+FIXED_MIN = f"{PLUGIN}.fixed_min"
+FIXED_MAX = f"{PLUGIN}.fixed_max"
+STREET_FIXED_MIN = f"{PLUGIN}.street_fixed_min"
 
 # 002: "每个村(社区)确定20至30名议事会固定成员".
 COMMUNITY_FIXED_MIN = 20
 COMMUNITY_FIXED_MAX = 30
-# A street council has no number in 002; 有固定成员 asks for at least one.
-STREET_FIXED_MIN = 1
 
 SETTINGS = {
     "urgent_notice_days": SettingSpec(
@@ -36,4 +38,14 @@ SETTINGS = {
         int, 1, "难事众议：难事协商会议至少邀请的利益相关方（X）人数",
         "hard matters (难事众议): stakeholder representatives (the X) a hard topic's meeting must invite "
         "at least", minimum=1, maximum=100),
+    "fixed_min": SettingSpec(
+        int, COMMUNITY_FIXED_MIN, "村（社区）议事会固定成员下限（每个村（社区）确定 20 至 30 名）",
+        "fewest fixed members of a village or community council (20 to 30 each)", minimum=1, maximum=200),
+    "fixed_max": SettingSpec(
+        int, COMMUNITY_FIXED_MAX, "村（社区）议事会固定成员上限（每个村（社区）确定 20 至 30 名）",
+        "most fixed members of a village or community council (20 to 30 each)", minimum=1, maximum=200),
+    "street_fixed_min": SettingSpec(
+        int, 1, "镇（街道）议事会固定成员下限（报道未给出人数，默认至少 1 名）",
+        "fewest fixed members of a township or street council (no number in the report; default 1)",
+        minimum=1, maximum=200),
 }

@@ -9,15 +9,16 @@
 * 有活动记录 activity records: a meeting held (``meetings_held``) or an
   ``activity_record`` document filed within the last
   ``jinchang.activity_months`` months up to the day;
-* 有固定成员 fixed members: the fixed members serving on the day, 20–30 for
-  a community ("每个村(社区)确定20至30名议事会固定成员"), at least one for a
-  street.
+* 有固定成员 fixed members: the fixed members serving on the day,
+  ``jinchang.fixed_min``–``fixed_max`` (20–30) for a community
+  ("每个村(社区)确定20至30名议事会固定成员"), at least
+  ``jinchang.street_fixed_min`` (1) for a street.
 
 The facts are gathered with one grouped query per kind of evidence over a
 whole subtree (never one query per council), so the check of one council
 and the report over a city are the same code, and the report's cost is a
 handful of statements whatever the city's size. Settings are resolved once
-per zone: a region that sets ``jinchang.activity_months`` or switches the
+per zone: a region that sets one of the numbers below or switches the
 plugin, and the subtree's root; every council takes the narrowest zone above it.
 """
 from __future__ import annotations
@@ -38,10 +39,9 @@ from core.councils.service import LOCAL_TZ
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, RegionPlugin, RegionSetting
 from core.models.region import subtree_upper_bound
 from core.plugins import PluginHost
-from core.tenants.settings import enabled_plugins, resolve_setting
+from core.tenants.settings import enabled_plugins, resolve_settings
 
-from plugins.jinchang.settings import (ACTIVITY_MONTHS, COMMUNITY_FIXED_MAX, COMMUNITY_FIXED_MIN, PLUGIN,
-                                       STREET_FIXED_MIN)
+from plugins.jinchang.settings import ACTIVITY_MONTHS, FIXED_MAX, FIXED_MIN, PLUGIN, STREET_FIXED_MIN
 
 STANDARD = "jinchang.six_haves"
 TITLE_ZH = "六有标准"
@@ -50,6 +50,8 @@ LEVELS = ("street", "community")
 ON_FILE_KINDS = ("signage", "facilities", "rules")
 ACTIVITY_KIND = "activity_record"
 FIXED = (PARTY_SECRETARY, *FIXED_CATEGORIES)
+# The settings the check reads; a region setting any of them starts a zone.
+NUMBERS = (ACTIVITY_MONTHS, FIXED_MIN, FIXED_MAX, STREET_FIXED_MIN)
 
 ITEMS = {
     "venue": ("有场所", "premises"),
@@ -73,6 +75,20 @@ def _local_midnight(day: date) -> datetime:
 
 
 @dataclass(frozen=True)
+class Zone:
+    """The part of a subtree that resolves the plugin and its numbers alike."""
+
+    enabled: bool
+    activity_months: int
+    fixed_min: int
+    fixed_max: int
+    street_fixed_min: int
+
+    def fixed_range(self, level: str) -> tuple[int, int | None]:
+        return (self.fixed_min, self.fixed_max) if level == "community" else (self.street_fixed_min, None)
+
+
+@dataclass(frozen=True)
 class CouncilFacts:
     """What the platform holds about one street or community council on a day."""
 
@@ -83,6 +99,9 @@ class CouncilFacts:
     venue: str
     on_date: date
     activity_months: int
+    fixed_min: int
+    # None: no upper bound (a street council).
+    fixed_max: int | None
     documents: Mapping[str, int] = field(default_factory=dict)
     meetings: int = 0
     activity_records: int = 0
@@ -101,19 +120,23 @@ def _where(column, within: str, exact: bool):
     return and_(column >= within, column < subtree_upper_bound(within))
 
 
-async def zones(session: AsyncSession, host: PluginHost, within: str, exact: bool = False
-                ) -> dict[str, tuple[bool, int]]:
-    """Zone code → (plugin on, activity months): the subtree's root plus every region
-    inside it that sets the months or switches the plugin."""
+async def _zone(session: AsyncSession, host: PluginHost, code: str) -> Zone:
+    settings = await resolve_settings(session, host, code)
+    return Zone(enabled=PLUGIN in await enabled_plugins(session, host, code),
+                activity_months=int(settings[ACTIVITY_MONTHS]), fixed_min=int(settings[FIXED_MIN]),
+                fixed_max=int(settings[FIXED_MAX]), street_fixed_min=int(settings[STREET_FIXED_MIN]))
+
+
+async def zones(session: AsyncSession, host: PluginHost, within: str, exact: bool = False) -> dict[str, Zone]:
+    """Zone code → Zone: the subtree's root plus every region inside it that sets
+    one of the numbers or switches the plugin."""
     codes = {within}
     if not exact:
         codes.update(await session.scalars(select(RegionSetting.region_code).where(
-            RegionSetting.key == ACTIVITY_MONTHS, _where(RegionSetting.region_code, within, False))))
+            RegionSetting.key.in_(NUMBERS), _where(RegionSetting.region_code, within, False))))
         codes.update(await session.scalars(select(RegionPlugin.region_code).where(
             RegionPlugin.plugin == PLUGIN, _where(RegionPlugin.region_code, within, False))))
-    return {code: (PLUGIN in await enabled_plugins(session, host, code),
-                   int(await resolve_setting(session, host, code, ACTIVITY_MONTHS)))
-            for code in sorted(codes)}
+    return {code: await _zone(session, host, code) for code in sorted(codes)}
 
 
 def zone_of(code: str, found: Iterable[str]) -> str:
@@ -184,25 +207,30 @@ async def gather(session: AsyncSession, host: PluginHost, within: str, on_date: 
     if not regions:
         return []
     found_zones = await zones(session, host, within, exact)
-    months_of = {}
-    for code, *_ in regions:
-        on, months = found_zones[zone_of(code, found_zones)]
-        if on:
-            months_of[code] = months
+    zone_at = {code: found_zones[zone_of(code, found_zones)] for code, *_ in regions}
+    zone_at = {code: zone for code, zone in zone_at.items() if zone.enabled}
     end = _local_midnight(on_date + timedelta(days=1))
     documents = await _documents_on_file(session, within, exact, end)
     fixed = await _fixed_serving(session, within, exact, on_date)
     meetings: dict[int, dict[str, int]] = {}
     records: dict[int, dict[str, int]] = {}
-    for months in sorted(set(months_of.values())):
+    for months in sorted({zone.activity_months for zone in zone_at.values()}):
         start = _local_midnight(months_before(on_date, months))
         meetings[months] = await meetings_held(session, start, end, within=within)
         records[months] = await _activity_records(session, within, exact, start, end)
-    return [CouncilFacts(region_code=code, name=name, level=level, council_id=council_id, venue=venue or "",
-                         on_date=on_date, activity_months=months_of[code], documents=documents.get(code, {}),
-                         meetings=meetings[months_of[code]].get(code, 0),
-                         activity_records=records[months_of[code]].get(code, 0), fixed_members=fixed.get(code, 0))
-            for code, name, level, council_id, venue in regions if code in months_of]
+    facts = []
+    for code, name, level, council_id, venue in regions:
+        zone = zone_at.get(code)
+        if zone is None:
+            continue
+        low, high = zone.fixed_range(level)
+        months = zone.activity_months
+        facts.append(CouncilFacts(
+            region_code=code, name=name, level=level, council_id=council_id, venue=venue or "", on_date=on_date,
+            activity_months=months, fixed_min=low, fixed_max=high, documents=documents.get(code, {}),
+            meetings=meetings[months].get(code, 0), activity_records=records[months].get(code, 0),
+            fixed_members=fixed.get(code, 0)))
+    return facts
 
 
 # -- judging ----------------------------------------------------------------------------
@@ -210,10 +238,6 @@ async def gather(session: AsyncSession, host: PluginHost, within: str, on_date: 
 def _item(key: str, met: bool, zh: str, en: str) -> ComplianceItem:
     title_zh, title_en = ITEMS[key]
     return ComplianceItem(key, title_zh, title_en, met, zh, en)
-
-
-def fixed_range(level: str) -> tuple[int, int | None]:
-    return (COMMUNITY_FIXED_MIN, COMMUNITY_FIXED_MAX) if level == "community" else (STREET_FIXED_MIN, None)
 
 
 def assess(facts: CouncilFacts) -> ComplianceResult:
@@ -237,7 +261,7 @@ def assess(facts: CouncilFacts) -> ComplianceResult:
         f"存档活动记录 {facts.activity_records} 份",
         f"in the last {facts.activity_months} month(s) ({since} to {until}): {facts.meetings} meeting(s) held, "
         f"{facts.activity_records} activity record(s) filed"))
-    low, high = fixed_range(facts.level)
+    low, high = facts.fixed_min, facts.fixed_max
     count = facts.fixed_members
     met = count >= low and (high is None or count <= high)
     wanted_zh = f"{low} 至 {high} 人" if high is not None else f"至少 {low} 人"

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from itertools import cycle
 
+import pytest
 from sqlalchemy import func, select
 
 from core.councils import service as councils
 from core.councils.categories import FIXED_CATEGORIES
 from core.councils.service import MemberData
-from core.models import CouncilMember
-from tests.plugins.jinchang.conftest import BAOLINLI, GUANGZHOU_ROAD
+from core.errors import ApiError
+from core.models import CouncilMember, RegionSetting
+from tests.plugins.jinchang.conftest import BAOLINLI, GUANGZHOU_ROAD, JINCHUAN
 
 
 def fixed_member(n: int) -> MemberData:
@@ -77,3 +79,18 @@ async def test_street_councils_are_not_held_to_the_community_numbers(db, jinchan
     changes = await seat(db, jinchang, GUANGZHOU_ROAD,
                          [MemberData(name=next(names), category="deputies", is_cppcc=True) for _ in range(2)])
     assert not {"jinchang.fixed_min", "jinchang.fixed_max"} & rule_ids(changes[-1])
+
+
+async def test_the_numbers_are_settings_of_the_region(db, jinchang):
+    db.add(RegionSetting(region_code=JINCHUAN, key="jinchang.fixed_min", value=5))
+    db.add(RegionSetting(region_code=JINCHUAN, key="jinchang.fixed_max", value=6))
+    await db.commit()
+    changes = await seat(db, jinchang, BAOLINLI, [fixed_member(n) for n in range(6)])
+    [remark] = [v for v in changes[3].violations if v.rule_id == "jinchang.fixed_min"]
+    assert "固定成员 4 人，少于 5 人" in remark.message_zh and "5 至 6" in remark.message_zh
+    assert not {"jinchang.fixed_min", "jinchang.fixed_max"} & rule_ids(changes[5])
+    council = await councils.get_council(db, BAOLINLI)
+    with pytest.raises(ApiError) as refused:
+        await councils.add_member(db, council, fixed_member(6),
+                                  hooks=await councils.hooks_for_region(db, jinchang.plugins, BAOLINLI))
+    assert refused.value.status_code == 409 and "超过 6 人" in refused.value.message_zh

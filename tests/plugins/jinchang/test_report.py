@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.authz.roles import Role
-from core.models import Region, RegionPlugin
+from core.models import Region, RegionPlugin, RegionSetting
 from core.regions.queries import Paging
 from plugins.jinchang.report import six_haves_report
 from tests.plugins.jinchang.conftest import (BAOYUNLI, CITY, GUANGZHOU_ROAD, HEXIBAO, HUANGJIAQUAN, JINCHUAN, T0,
@@ -128,3 +128,14 @@ async def test_the_statements_run_do_not_grow_with_the_subtree(db, jinchang, cli
         event.remove(engine, "before_cursor_execute", count)
     assert sizes[HEXIBAO][0] < sizes[YONGCHANG][0] < sizes[CITY][0]
     assert len({n for _councils, n in sizes.values()}) == 1, sizes
+
+
+async def test_a_number_set_inside_the_subtree_applies_to_its_councils_only(db, jinchang, client, people):
+    await arranged(db, jinchang, client, people)
+    db.add(RegionSetting(region_code=HEXIBAO, key="jinchang.fixed_min", value=21))
+    await db.commit()
+    shown = await report(client, await people("city"), CITY, complete="true")
+    # The street keeps its own minimum (one); the village under it now needs 21.
+    assert [i["region_code"] for i in shown["items"]] == [HEXIBAO]
+    village = await report(client, await people("city"), HEXIBAO, complete="false")
+    assert HUANGJIAQUAN in [i["region_code"] for i in village["items"]]

@@ -113,6 +113,23 @@ async def test_a_street_needs_at_least_one_fixed_member(db, jinchang, client, yc
     assert shown["result"]["complete"], shown
 
 
+async def test_the_fixed_member_range_is_the_regions_setting(db, jinchang, client, yc):
+    await furnish(client, yc, db, jinchang, HUANGJIAQUAN, fixed=20)
+    db.add(RegionSetting(region_code=HEXIBAO, key="jinchang.fixed_min", value=21))
+    await db.commit()
+    shown = await six_haves(client, yc, HUANGJIAQUAN)
+    assert not shown["fixed_members"]["met"] and "应为21 至 30 人" in shown["fixed_members"]["detail_zh"]
+
+
+async def test_a_street_needs_the_streets_minimum_when_set(db, jinchang, client, yc):
+    await furnish(client, yc, db, jinchang, HEXIBAO, fixed=2)
+    assert (await six_haves(client, yc, HEXIBAO))["fixed_members"]["met"]
+    db.add(RegionSetting(region_code=YONGCHANG, key="jinchang.street_fixed_min", value=3))
+    await db.commit()
+    shown = await six_haves(client, yc, HEXIBAO)
+    assert not shown["fixed_members"]["met"] and "至少 3 人" in shown["fixed_members"]["detail_zh"]
+
+
 async def test_a_community_without_a_council_has_none_of_the_six(jinchang, client, people):
     shown = await six_haves(client, await people("jinchuan"), BAOLINLI)
     assert shown["result"]["met"] == 0
