@@ -89,6 +89,8 @@ async def test_the_day_is_chosen_and_bad_paging_is_refused_field_by_field(db, ji
     refused = await client.get(REPORT.format(code=YONGCHANG), headers=yc, params={"page_size": 0})
     assert refused.status_code == 400
     assert refused.json()["error"]["fields"][0]["field"] == "page_size"
+    bad_day = await client.get(REPORT.format(code=YONGCHANG), headers=yc, params={"on": "2030-13-01"})
+    assert bad_day.status_code == 400, bad_day.text
 
 
 async def test_a_district_where_the_plugin_is_off_is_left_out(db, jinchang, client, people):
