@@ -42,7 +42,7 @@ from core.models.implementation import Task
 from core.notices import service as notices
 from core.plugins import PluginHost
 from core.procedures.model import Action, Procedure
-from core.procedures.registry import procedure_registry
+from core.procedures.registry import procedure_for_region, procedure_registry
 from core.tenants.settings import enabled_plugins, resolve_setting
 from core.topics import service as topics
 
@@ -69,6 +69,8 @@ MATTERS = [
     ("物业服务费调整", "物业公司提出调整服务费，需与业主协商。"),
     ("居民公约修订", "现行居民公约制定较早，需结合新情况修订。"),
 ]
+# The generic steps anchor() finds in any procedure by what their actions do.
+GENERIC_PARTS = ("collect", "confirm", "research", "consult", "publicize", "implement")
 # How far each council's demo topics get: a target (a step's position in the
 # procedure, or an end) and how many days ago the story starts.
 SCENARIOS = [
@@ -115,7 +117,7 @@ def anchor(procedure: Procedure, target: str) -> str | None:
     """The step of ``procedure`` that plays the part of the generic step
     ``target`` (or an end, ``closed`` / ``rejected``), found by what its
     actions do, so a regional procedure with its own steps gets the same story."""
-    if target in ("closed", "rejected"):
+    if target in ("closed", "rejected") or target not in GENERIC_PARTS:
         return target
 
     def holding(kind: str) -> str | None:
@@ -241,6 +243,14 @@ class _Seeder:
         self.report.topics += 1
         return topic
 
+    async def scenarios(self, region_code: str) -> list[tuple[str, int]]:
+        """The generic stories, plus one topic left at each step of the region's
+        procedure that none of them stops at (a regional procedure's own steps)."""
+        config = await topics.regional_config(self.session, self.plugins, region_code)
+        procedure = procedure_for_region(self.plugins, region_code, config.enabled, config.settings)
+        covered = {anchor(procedure, target) for target, _ in SCENARIOS}
+        return [*SCENARIOS, *((step.key, 10) for step in procedure.steps if step.key not in covered)]
+
     def _procedure(self, topic: Topic) -> Procedure:
         return procedure_registry(self.plugins).get(topic.procedure_key, topic.procedure_version)
 
@@ -281,6 +291,10 @@ class _Seeder:
                 return
             await self._prepare(topic, action)
             await self._act(topic, action, await self._payload(topic, action, target))
+            if action.kind == "schedule_meeting":
+                # Published as soon as the meeting is set, so a region that wants the
+                # plan out days ahead (Ningbo's 提前公示协商方案) gets it in time.
+                await consultation.publish_plan(self.session, self.principal, await self._meeting(topic), {})
 
     async def _first_possible(self, topic: Topic, procedure: Procedure, forward: list[Action]) -> Action | None:
         from core.procedures import engine
@@ -324,7 +338,8 @@ class _Seeder:
             days = int(await resolve_setting(self.session, self.plugins, topic.region_code,
                                              consultation.PLAN_NOTICE_SETTING))
             # A topic left at the meeting step shows an upcoming meeting.
-            lead = timedelta(days=days + (3 if target == "consult" else 0), hours=2)
+            # A day and a half more than _act may move the clock before the action lands.
+            lead = timedelta(days=days + (3 if target == "consult" else 0), hours=36)
             starts = (clock.now() + lead).replace(microsecond=0)
             # The "X": stakeholders and a department, invited for this topic.
             guests = [{"name": self.names.person(), "category": "stakeholder"} for _ in range(3)]
@@ -349,8 +364,6 @@ class _Seeder:
             return
         days = int(await resolve_setting(self.session, self.plugins, meeting.region_code,
                                          consultation.PLAN_NOTICE_SETTING))
-        if days and meeting.plan_published_at is None:
-            await consultation.publish_plan(self.session, self.principal, meeting, {})
         clock.set_now(max(clock.now(), meeting.starts_at + timedelta(minutes=30)))
         serving = await consultation.serving_members(self.session, meeting)
         fixed = [m.id for m in serving.values() if is_fixed(m.category)]
@@ -436,13 +449,13 @@ async def seed_city(session: AsyncSession, plugins: PluginHost, city_code: str, 
     with clock.frozen_at(real_now):
         for index, (street_code, communities) in enumerate(chosen.items()):
             street = await session.get(Region, street_code)
-            await seeder_run.council(street, {"venue", "rules"})
+            await seeder_run.council(street, set(kinds))
             for position, community in enumerate(communities):
                 # Most councils have everything on file; some lack one piece,
                 # so the standards' reports show both.
                 documents = set(kinds) if (index + position) % 3 == 0 else set(kinds) - {rng.choice(kinds[1:])}
                 await seeder_run.council(community, documents)
-                for target, days_ago in SCENARIOS:
+                for target, days_ago in await seeder_run.scenarios(community.code):
                     clock.set_now(real_now)
                     await seeder_run.topic(community, target, days_ago)
                 clock.set_now(real_now)
