@@ -20,3 +20,13 @@ async def test_subtree_range_is_exact_on_every_backend(db):
         select(Region.code).where(Region.code >= prefix, Region.code < subtree_upper_bound(prefix))
     ))
     assert codes == {c for c, _ in SMALL_TREE if c.startswith(prefix)}
+
+
+def test_the_migrations_have_one_head():
+    """Parallel branches (the regional plugins' tables) are merged, so every
+    deployment upgrades to the same schema and ``alembic upgrade head`` works."""
+    from alembic.script import ScriptDirectory
+
+    from core.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads()) == 1
