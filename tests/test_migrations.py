@@ -30,3 +30,24 @@ def test_the_migrations_have_one_head():
     from core.migrate import alembic_config
 
     assert len(ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads()) == 1
+
+
+def test_the_migrations_make_exactly_the_tables_the_models_declare(sqlite_template):
+    """Core and plugin models alike: a column or index added to a model without a
+    migration (or the other way round) shows up here, not on a customer's server."""
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import core.models  # noqa: F401
+    from core.db import Base
+    from core.plugins import import_plugin_models
+
+    import_plugin_models()
+    engine = sa.create_engine(f"sqlite:///{sqlite_template}")
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
