@@ -116,3 +116,19 @@ async def undesignate(session: AsyncSession, principal: Principal, district_code
     await record(session, actor=principal, action="ningbo.demonstration_point.undesignate",
                  object_type="ningbo_demonstration_point", object_id=point.id, region_code=community, before=shown)
     return shown
+
+
+# The day the demo's points were designated: within 2017, as 001 asked.
+DEMO_DESIGNATED_ON = date(2017, 12, 20)
+
+
+async def seed_demo_points(session: AsyncSession, council_regions: list[str]) -> int:
+    """One demonstration point per demo district: its first seeded community."""
+    firsts: dict[str, str] = {}
+    for code in sorted(council_regions):
+        if len(code) == 12:
+            firsts.setdefault(code[:6], code)
+    for code in firsts.values():
+        session.add(DemonstrationPoint(region_code=code, designated_on=DEMO_DESIGNATED_ON))
+    await session.flush()
+    return len(firsts)

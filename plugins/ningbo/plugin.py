@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.consultation.service import MeetingKind
 from core.escalation.service import plugin_host_of
 from core.plugins import hookimpl
 from core.procedures.generic import PROCEDURE_SETTING
-from plugins.ningbo import estate_joint, five_haves, models, topic_actions  # noqa: F401  (models: the tables join the metadata)
+# models: imported so that the plugin's tables join the metadata migrations see.
+from plugins.ningbo import demonstration, estate_joint, five_haves, models, topic_actions  # noqa: F401
 from plugins.ningbo.manifest import MANIFEST
 from plugins.ningbo.procedure import KEY, NINGBO
 
@@ -34,9 +36,14 @@ def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
     return None if settings.get(PROCEDURE_SETTING) else KEY
 
 
+# 001 §二(四): matters of wide concern may take a special session (专题议事会)
+# or a hearing (民主听证会, a core kind); §二(三): the estate joint meeting.
+SPECIAL_SESSION = MeetingKind("special_session", "专题议事会", "special session")
+
+
 @hookimpl
 def yishi_meeting_kinds(region_code: str):
-    return [estate_joint.KIND]
+    return [estate_joint.KIND, SPECIAL_SESSION]
 
 
 @hookimpl
@@ -54,6 +61,22 @@ def yishi_topic_action_taken(session, topic, action, payload, event, principal):
     answers = yield
     return [*(answers or []), topic_actions.after_action(session, plugin_host_of(session), topic, action,
                                                          payload or {}, event, principal)]
+
+
+@hookimpl
+def yishi_topic_view_sections(session, topic, principal):
+    if topic.procedure_key != KEY:
+        return None
+    return _ningbo_section(session, topic)
+
+
+async def _ningbo_section(session, topic):
+    return {"ningbo": await topic_actions.evaluation_section(session, plugin_host_of(session), topic)}
+
+
+@hookimpl
+def yishi_demo_seeded(session, city_code, council_regions, seed):
+    return demonstration.seed_demo_points(session, list(council_regions))
 
 
 @hookimpl

@@ -71,15 +71,23 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
 
 async def require_evaluation(session: AsyncSession, plugins: PluginHost, topic: Topic) -> None:
     """追踪监督、评估评议: no closing before the evaluation reports are attached."""
-    wanted = int(await resolve_setting(session, plugins, topic.region_code, MIN_EVALUATIONS))
-    have = await session.scalar(select(func.count()).select_from(EvaluationReport)
-                                .where(EvaluationReport.topic_id == topic.id)) or 0
+    shown = await evaluation_section(session, plugins, topic)
+    have, wanted = shown["evaluation_reports"], shown["evaluation_reports_required"]
     if have < wanted:
         raise conflict("evaluation_missing",
                        f"办结前须完成评估评议：已附评估报告 {have} 份，至少须 {wanted} 份"
                        "（居务监督委员会或第三方评估机构）",
                        f"evaluate before closing: {have} evaluation report(s) attached, {wanted} required "
                        "(supervisory committee or third-party evaluator)")
+
+
+async def evaluation_section(session: AsyncSession, plugins: PluginHost, topic: Topic) -> dict[str, Any]:
+    """What closing waits for, shown beside the actions (it is no guard, so the
+    topic's blocked actions cannot say it)."""
+    wanted = int(await resolve_setting(session, plugins, topic.region_code, MIN_EVALUATIONS))
+    have = await session.scalar(select(func.count()).select_from(EvaluationReport)
+                                .where(EvaluationReport.topic_id == topic.id)) or 0
+    return {"evaluation_reports": have, "evaluation_reports_required": wanted, "evaluated": have >= wanted}
 
 
 def require_decision_text(payload: Mapping[str, Any]) -> None:

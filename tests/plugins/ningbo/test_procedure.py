@@ -111,11 +111,14 @@ async def test_a_topic_walks_the_whole_procedure_and_closes_only_after_an_evalua
         await api.act("chair", topic_id, "to_evaluation")
 
         # 追踪监督、评估评议: closing needs an evaluation report (1 by default).
+        waiting = await api.ok(await api.get("chair", f"/topics/{topic_id}"))
+        assert waiting["ningbo"] == {"evaluation_reports": 0, "evaluation_reports_required": 1, "evaluated": False}
         refused = await api.refused("chair", topic_id, "close", note="办结")
         assert refused["code"] == "evaluation_missing" and "已附评估报告 0 份，至少须 1 份" in refused["message_zh"]
         report = await api.post("chair", f"/topics/{topic_id}/evaluation-reports",
                                 {"evaluator": "宁波市某社会工作服务中心", "summary": "居民满意度 92%", "score": 90})
         assert report.status_code == 201, report.text
+        assert (await api.ok(await api.get("chair", f"/topics/{topic_id}")))["ningbo"]["evaluated"] is True
         closed = await api.act("chair", topic_id, "close", note="办结")
         assert closed["status"] == "closed"
         assert [h["action"] for h in closed["history"]] == [
@@ -236,3 +239,11 @@ async def test_every_district_outside_jiangbei_starts_topics_under_ningbo(runtim
     async with api_for(runtime, db) as api:
         topic = await api.submit("beilun", HAIWAN, channel="assigned")
         assert topic["procedure"]["key"] == "ningbo" and topic["step"]["key"] == "screen"
+
+
+async def test_a_special_session_is_offered_for_matters_of_wide_concern(runtime, db, ningbo):
+    async with api_for(runtime, db) as api:
+        meeting = await api.meeting("chair", CHENGLANG, clock.now() + timedelta(days=5), kind="special_session")
+        assert meeting["kind"]["title_zh"] == "专题议事会"
+        hearing = await api.meeting("chair", CHENGLANG, clock.now() + timedelta(days=5), kind="hearing")
+        assert hearing["kind"]["title_zh"] == "听证会"

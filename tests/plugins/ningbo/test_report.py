@@ -213,3 +213,16 @@ async def test_the_reports_queries_do_not_grow_with_the_communities(runtime, db,
         again, city = await queries(CITY)
         assert city["totals"]["complete"] == 3 and city["totals"]["districts_with_point"] == 2
         assert again == at_city
+
+
+async def test_the_demo_designates_one_point_per_seeded_district(runtime, db, ningbo):
+    from plugins.ningbo import plugin
+
+    seeded = [NANMEN, CHENGLANG, LIUJIN, "330206001", HAIWAN]
+    await plugin.yishi_demo_seeded(session=db, city_code=CITY, council_regions=seeded, seed=3302)
+    await db.commit()
+    async with api_for(runtime, db) as api:
+        report = await api.ok(await api.get("city", REPORT.format(code=CITY), page_size=1))
+    points = {d["code"]: [p["region_code"] for p in d["demonstration_points"]] for d in report["districts"]}
+    assert points[HAISHU] == [CHENGLANG] and points[BEILUN] == [HAIWAN] and points[JIANGBEI] == []
+    assert district_row(report, HAISHU)["milestones"]["demonstration_point"]["status"] == "met"
