@@ -41,9 +41,13 @@ async def _on_action(session, topic, what: str, payload: Mapping[str, Any], even
     if what == RESEARCH:
         await service.record_research(session, principal, topic, event, payload)
     elif what == SCHEDULE:
-        # The hook is given no plugin host, so a meeting created here offers
-        # the built-in kinds; a plugin's kind is chosen through the meetings API.
-        await service.schedule_for_topic(session, principal, topic, payload)
+        # The kinds the region's plugins add (Ningbo's estate joint meeting) may be chosen here too.
+        from core.escalation.service import plugin_host_of
+        from core.tenants.settings import enabled_plugins
+
+        host = plugin_host_of(session)
+        hooks = host.hooks_for(await enabled_plugins(session, host, topic.region_code))
+        await service.schedule_for_topic(session, principal, topic, payload, hooks=hooks)
     elif what == RESOLUTION:
         await service.record_outcome(session, principal, topic, event, payload)
 

@@ -297,8 +297,10 @@ async def add_progress(session: AsyncSession, principal: Principal, task_id: int
 async def complete_task(session: AsyncSession, principal: Principal, task_id: int, data: Any, *,
                         plugins: PluginHost, authorizer: Authorizer) -> Task:
     """Mark a task completed (``note`` says how). With ``close_topic`` true and
-    no task left open, the topic is closed through the procedure's ``close``
-    action with the same note, which tells the proposer (件件有回音)."""
+    no task left open, the topic moves on with the same note through the
+    action its step was waiting on the tasks for: the generic procedure's
+    ``close``, which tells the proposer (件件有回音), or a regional
+    procedure's move to its evaluation step (Ningbo's 追踪监督、评估评议)."""
     data = _body(data)
     task, topic = await _load_task(session, principal, task_id, authorizer)
     if not _may_work_on(authorizer, principal, task, MANAGE):
@@ -324,10 +326,21 @@ async def complete_task(session: AsyncSession, principal: Principal, task_id: in
     await session.flush()
     await record(session, actor=principal, action="task.complete", object_type="task", object_id=task.id,
                  region_code=task.region_code, before={"status": "open"}, after={"status": "done", "note": note})
-    if close_topic:
-        await topics.perform_action(session, principal, topic.id, CLOSE, {"note": note}, plugins=plugins,
-                                    authorizer=authorizer)
+    if close_topic and not topic.counters.get(TASKS_OPEN):
+        onward = _waiting_on_tasks(_procedure_of(session, topic), topic)
+        if onward is not None:
+            await topics.perform_action(session, principal, topic.id, onward, {"note": note}, plugins=plugins,
+                                        authorizer=authorizer)
     return task
+
+
+def _waiting_on_tasks(procedure: Procedure | None, topic: Topic) -> str | None:
+    """The action of the topic's step that waits for its tasks (``close`` first), if any."""
+    step = procedure.step(topic.step) if procedure is not None else None
+    if step is None:
+        return CLOSE if topic.step == IMPLEMENT_STEP else None
+    waiting = [a.key for a in step.actions if tasks_done in a.guards]
+    return CLOSE if CLOSE in waiting else (waiting[0] if waiting else None)
 
 
 # -- supervision and evaluation -------------------------------------------------------

@@ -135,3 +135,21 @@ async def test_naming_the_parties_refuses_bad_input_with_nothing_changed(runtime
         await api.ok(await api.post("chair", f"/meetings/{meeting['id']}/close"))
         closed = await api.put("chair", path, {"parties": {}})
         assert closed.status_code == 409 and closed.json()["error"]["code"] == "meeting_closed"
+
+
+async def test_the_schedule_action_itself_can_set_up_a_joint_meeting(runtime, db, ningbo):
+    """A kind the region's plugins add is offered by the topic's own schedule action,
+    not only by the meetings API; a kind nobody offers is refused there too."""
+    async with api_for(runtime, db) as api:
+        await api.seat("chair", CHENGLANG)
+        topic_id = (await api.submit("chair", CHENGLANG, "小区停车位划分"))["id"]
+        await api.act("chair", topic_id, "admit")
+        await api.act("chair", topic_id, "record_research", **RESEARCH)
+        starts = (clock.now() + timedelta(days=4)).replace(microsecond=0).isoformat()
+        unknown = await api.post("chair", f"/topics/{topic_id}/actions/schedule_meeting",
+                                 {"form": "meeting", "kind": "tea_party", "starts_at": starts, "place": "议事厅"})
+        assert unknown.status_code == 400, unknown.text
+        shown = await api.act("chair", topic_id, "schedule_meeting", form="meeting", kind="estate_joint",
+                              starts_at=starts, place="小区物业用房", participants=GUESTS)
+        [meeting] = shown["meetings"]
+        assert meeting["kind"]["key"] == "estate_joint"
