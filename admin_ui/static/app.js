@@ -87,11 +87,12 @@ async function showRegion(code, page = 1) {
     box.replaceChildren(
       crumbs,
       el("h2", {}, `${region.name} · ${region.code} · ${t(region.level)}`),
-      el("div", { class: "pager" },
+      // A community has no level below it: no empty children table.
+      kids.total ? el("div", { class: "pager" },
         el("span", {}, t("page", { p: `${page}/${pages}`, t: kids.total })),
         page > 1 ? el("button", { class: "link", onclick: () => showRegion(code, page - 1) }, t("prev")) : "",
-        page < pages ? el("button", { class: "link", onclick: () => showRegion(code, page + 1) }, t("next")) : ""),
-      regionTable(kids.items),
+        page < pages ? el("button", { class: "link", onclick: () => showRegion(code, page + 1) }, t("next")) : "") : "",
+      kids.total ? regionTable(kids.items) : "",
       regionPanels(code));
   } catch (err) {
     box.replaceChildren(el("p", { class: "error" }, err.message));
@@ -117,7 +118,7 @@ function regionPanels(code) {
   panel("standards", () => standardsPanel(code));
   panel("procedure", async () => {
     await api(`/regions/${code}/procedure`);
-    return el("img", { class: "flowchart", alt: t("procedure"), src: `/api/v1/regions/${code}/procedure.svg?lang=${lang}` });
+    return el("img", { class: "flowchart", alt: t("procedure"), src: `/api/v1/regions/${code}/procedure.svg?lang=${lang === "en" ? "en" : "zh"}` });
   });
   return box;
 }
@@ -138,7 +139,7 @@ async function councilPanel(code) {
     el("thead", {}, el("tr", {}, el("th", {}, t("name")), el("th", {}, t("category")), el("th", {}, t("role")))),
     el("tbody", {}, c.roster.map((m) => el("tr", {},
       el("td", {}, m.name + (m.is_cadre ? ` · ${t("cadre")}` : "") + (m.is_cppcc ? ` · ${t("cppcc")}` : "")),
-      el("td", {}, loc(m, "category")), el("td", {}, m.grid ? `${m.role_in_council} · ${m.grid}` : m.role_in_council))))));
+      el("td", {}, loc(m, "category")), el("td", {}, m.grid ? `${loc(m, "role")} · ${m.grid}` : loc(m, "role")))))));
   const docs = await api(`/regions/${code}/council/documents`);
   if (docs.items.length) {
     parts.push(el("h4", {}, t("documents")), el("ul", {}, docs.items.map((d) =>

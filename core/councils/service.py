@@ -74,11 +74,12 @@ def term_dict(term: CouncilTerm) -> dict[str, Any]:
 
 def member_dict(member: CouncilMember) -> dict[str, Any]:
     category = CATEGORY_LABELS.get(member.category, (member.category, member.category))
+    role = ROLES_IN_COUNCIL.get(member.role_in_council, (member.role_in_council, member.role_in_council))
     return {
         "id": member.id, "term_id": member.term_id, "user_id": member.user_id, "name": member.name,
         "category": member.category, "category_zh": category[0], "category_en": category[1],
         "is_cadre": member.is_cadre, "is_cppcc": member.is_cppcc, "grid": member.grid,
-        "role_in_council": member.role_in_council,
+        "role_in_council": member.role_in_council, "role_zh": role[0], "role_en": role[1],
         "is_residents_committee_director": member.is_residents_committee_director,
         "is_supervisory_director": member.is_supervisory_director,
         "joined_on": member.joined_on.isoformat(), "left_on": member.left_on.isoformat() if member.left_on else None,
