@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from core.config import Config
 from core.jobs.runtime import JobRuntime
+from core.jobs.scheduler import Scheduler, collect_scheduled_jobs
 from core.models import OutboxJob
+from core.runtime import Runtime
 from tests.conftest import REDIS_URL
 
 BROKERS = ["embedded", "redis"]
@@ -97,3 +99,43 @@ async def outbox_rows(runtime, actor: str | None = None) -> list[OutboxJob]:
         if actor is not None:
             query = query.where(OutboxJob.actor == actor)
         return list((await session.scalars(query)).all())
+
+
+@pytest_asyncio.fixture
+async def job_runner(runtime, broker_kind):
+    """Run one periodic job for real: a second runtime on the same database
+    with a worker on the chosen broker, and a scheduler that knows only the
+    named schedule. ``await job_runner(name)`` ticks it (the clock must have
+    passed a slot) and waits for its job; ``await job_runner.baseline(name)``
+    asserts that no slot is due. Uses ``broker_kind`` but not this module's
+    ``config``, so the test's own runtime keeps the embedded default."""
+    namespace = f"yishi-test-{uuid.uuid4().hex[:12]}"
+    config = Config.from_env(database_url=runtime.config.database_url,
+                             broker_url=REDIS_URL if broker_kind == "redis" else None,
+                             data_dir=runtime.config.data_dir, upload_dir=runtime.config.upload_dir)
+    job_runtime = Runtime.build(config, plugins=runtime.plugins)
+    jobs = JobRuntime(job_runtime, **FAST, worker=True, scheduler=False, dispatch=True, namespace=namespace)
+    await jobs.start()
+
+    def scheduler(schedule_name: str) -> Scheduler:
+        return Scheduler(job_runtime, [s for s in collect_scheduled_jobs(job_runtime) if s.name == schedule_name])
+
+    async def run(schedule_name: str) -> int:
+        fires = await scheduler(schedule_name).tick()
+        assert len(fires) == 1, fires
+        row = await wait_finished(job_runtime, fires[0].outbox_id)
+        assert row.status == "done", row.error
+        return fires[0].outbox_id
+
+    async def baseline(schedule_name: str) -> None:
+        assert await scheduler(schedule_name).tick() == []
+
+    run.baseline = baseline
+    yield run
+    await jobs.stop()
+    await job_runtime.close()
+    if broker_kind == "redis":
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{namespace}*", count=500):
+            client.delete(key)
+        client.close()

@@ -2,33 +2,26 @@
 the embedded broker and on Redis. Time moves by core.clock, never by sleeping."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import pytest_asyncio
-import redis
 from sqlalchemy import func, select
 
 from core import clock
 from core.auth.service import principal_of
 from core.authz.enforcer import Authorizer
-from core.config import Config
-from core.jobs.runtime import JobRuntime
-from core.jobs.scheduler import Scheduler, collect_scheduled_jobs
 from core.models import AuditEntry, Topic, TopicEvent, User
 from core.models.implementation import Notification
 from core.models.notice import Notice, Objection
 from core.notices import jobs as notice_jobs
 from core.notices.service import mask_contact, public_board, submit_objection
 from core.regions.queries import Paging
-from core.runtime import Runtime
 from core.topics import service as topics
 from tests import walk
 from tests.auth_helpers import app_client, make_user
-from tests.conftest import REDIS_URL
 from tests.helpers import SMALL_TREE, add_regions
-from tests.jobs_fixtures import FAST, wait_finished
+from tests.jobs_fixtures import broker_kind, job_runner  # noqa: F401  (fixtures)
 
 COMMUNITY = "330203001001"  # 青石社区
 SIBLING = "330203001002"    # 天一社区
@@ -120,47 +113,6 @@ async def client(runtime, world):
 
 
 # -- running the expiry job through the scheduler and a broker ------------------------
-
-@pytest.fixture(params=["embedded", "redis"])
-def broker_kind(request):
-    return request.param
-
-
-@pytest_asyncio.fixture
-async def job_runner(runtime, broker_kind):
-    """A second runtime on the same database with a worker on the chosen broker,
-    and a scheduler that knows only ``name``'s schedule."""
-    namespace = f"yishi-test-{uuid.uuid4().hex[:12]}"
-    config = Config.from_env(database_url=runtime.config.database_url,
-                             broker_url=REDIS_URL if broker_kind == "redis" else None,
-                             data_dir=runtime.config.data_dir, upload_dir=runtime.config.upload_dir)
-    job_runtime = Runtime.build(config, plugins=runtime.plugins)
-    jobs = JobRuntime(job_runtime, **FAST, worker=True, scheduler=False, dispatch=True, namespace=namespace)
-    await jobs.start()
-
-    async def run(schedule_name: str) -> int:
-        """Tick the schedule (the clock must have passed a slot) and wait for its job."""
-        scheduled = [s for s in collect_scheduled_jobs(job_runtime) if s.name == schedule_name]
-        fires = await Scheduler(job_runtime, scheduled).tick()
-        assert len(fires) == 1, fires
-        row = await wait_finished(job_runtime, fires[0].outbox_id)
-        assert row.status == "done", row.error
-        return fires[0].outbox_id
-
-    async def baseline(schedule_name: str) -> None:
-        scheduled = [s for s in collect_scheduled_jobs(job_runtime) if s.name == schedule_name]
-        assert await Scheduler(job_runtime, scheduled).tick() == []
-
-    run.baseline = baseline
-    yield run
-    await jobs.stop()
-    await job_runtime.close()
-    if broker_kind == "redis":
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{namespace}*", count=500):
-            client.delete(key)
-        client.close()
-
 
 # -- tests ---------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.asyncutil import await_me_maybe
+from core.asyncutil import await_each
 from core.compliance import ComplianceResult
 from core.councils.service import today
 from core.models import Region
@@ -18,9 +18,10 @@ async def check_region(session: AsyncSession, plugins: PluginHost, region: Regio
     """Every standard the region's plugins check, in plugin order."""
     hooks = plugins.hooks_for(await enabled_plugins(session, plugins, region.code))
     results: list[ComplianceResult] = []
-    for answer in hooks.yishi_compliance_checks(session=session, region_code=region.code, level=region.level,
-                                                on_date=on_date or today()):
-        for result in (await await_me_maybe(answer)) or ():
+    answers = hooks.yishi_compliance_checks(session=session, region_code=region.code, level=region.level,
+                                            on_date=on_date or today())
+    for answer in await await_each(answers):
+        for result in answer or ():
             if not isinstance(result, ComplianceResult):
                 raise TypeError(f"a compliance check returned {result!r}, not a core.compliance.ComplianceResult")
             results.append(result)

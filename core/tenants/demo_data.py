@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
-from core.asyncutil import await_me_maybe
+from core.asyncutil import await_each
 from core.attachments.service import store
 from core.auth.users import create_user
 from core.authz.enforcer import Authorizer
@@ -466,7 +466,6 @@ async def seed_city(session: AsyncSession, plugins: PluginHost, city_code: str, 
                 await seeder_run.topic(communities[0], "confirm", 5,
                                        affected=[communities[0].code, communities[1].code])
     hooks = plugins.hooks_for(await enabled_plugins(session, plugins, city_code))
-    for outcome in hooks.yishi_demo_seeded(session=session, city_code=city_code,
-                                           council_regions=sorted(seeder_run.report.councils), seed=demo.seed):
-        await await_me_maybe(outcome)
+    await await_each(hooks.yishi_demo_seeded(session=session, city_code=city_code,
+                                             council_regions=sorted(seeder_run.report.councils), seed=demo.seed))
     return seeder_run.report

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
-from core.asyncutil import await_me_maybe
+from core.asyncutil import await_each
 from core.audit.service import record
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
@@ -285,8 +285,7 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
                  region_code=topic.region_code, before=None,
                  after={**_snapshot(topic), "affected_regions": affected})
     hooks = plugins.hooks_for(config.enabled)
-    for outcome in hooks.yishi_topic_created(session=session, topic=topic, principal=principal):
-        await await_me_maybe(outcome)
+    await await_each(hooks.yishi_topic_created(session=session, topic=topic, principal=principal))
     return topic
 
 
@@ -438,9 +437,8 @@ async def perform_action(session: AsyncSession, principal: Principal, topic_id: 
                                   created_at=event.at))
     await session.flush()
     hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
-    for outcome in hooks.yishi_topic_action_taken(session=session, topic=topic, action=declared,
-                                                   payload=payload, event=event, principal=principal):
-        await await_me_maybe(outcome)
+    await await_each(hooks.yishi_topic_action_taken(session=session, topic=topic, action=declared,
+                                                     payload=payload, event=event, principal=principal))
     await record(session, actor=principal, action=f"topic.{declared.key}", object_type="topic",
                  object_id=topic.id, region_code=topic.region_code, before=before,
                  after={**_snapshot(topic), "note": note, **data})
@@ -518,8 +516,9 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     if roles & HANDLER_ROLES:
         view["proposer_contact"] = topic.proposer_contact
     hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
-    for sections in hooks.yishi_topic_view_sections(session=session, topic=topic, principal=principal):
-        for name, value in ((await await_me_maybe(sections)) or {}).items():
+    for sections in await await_each(hooks.yishi_topic_view_sections(session=session, topic=topic,
+                                                                      principal=principal)):
+        for name, value in (sections or {}).items():
             if name in view:
                 raise ValueError(f"topic view section {name!r} is contributed twice")
             view[name] = value

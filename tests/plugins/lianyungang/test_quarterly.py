@@ -4,28 +4,20 @@ without one; the job runs through the scheduler on the embedded broker and on Re
 moved by core.clock, never slept. Then the quarterly report and the home standard."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timezone
 
-import pytest
 import pytest_asyncio
-import redis
 from sqlalchemy import select
 
 from core import clock
-from core.config import Config
-from core.jobs.runtime import JobRuntime
-from core.jobs.scheduler import Scheduler, collect_scheduled_jobs
 from core.models import RegionSetting
 from core.models.implementation import Notification
-from core.runtime import Runtime
 from plugins.lianyungang import jobs
 from plugins.lianyungang.models import QuarterCheck
 from plugins.lianyungang.quarter_checks import FLAG_KIND, REMINDER_KIND, run_checks
 from plugins.lianyungang.quarters import Quarter
 from tests.auth_helpers import app_client, bearer, login, make_user
-from tests.conftest import REDIS_URL
-from tests.jobs_fixtures import FAST, wait_finished
+from tests.jobs_fixtures import broker_kind, job_runner  # noqa: F401  (fixtures)
 from tests.plugins.lianyungang.conftest import (
     BINHAI, CITY, DONGHAI, DONGYUAN, LIANYUN, NIUSHAN_COMMUNITY, XIYUAN, XUGOU, YUANQIAN, designate, hold_meeting,
     seat)
@@ -84,48 +76,6 @@ async def checks(db) -> list[tuple[str, int, int, str, int]]:
 
 
 # -- the job through the scheduler and a broker (as tests/test_notices.py runs its job) ------
-
-@pytest.fixture(params=["embedded", "redis"])
-def broker_kind(request):
-    return request.param
-
-
-@pytest_asyncio.fixture
-async def job_runner(runtime, broker_kind):
-    """A second runtime on the same database with a worker on the chosen broker,
-    and a scheduler that knows only ``name``'s schedule."""
-    namespace = f"yishi-test-{uuid.uuid4().hex[:12]}"
-    config = Config.from_env(database_url=runtime.config.database_url,
-                             broker_url=REDIS_URL if broker_kind == "redis" else None,
-                             data_dir=runtime.config.data_dir, upload_dir=runtime.config.upload_dir)
-    job_runtime = Runtime.build(config, plugins=runtime.plugins)
-    started = JobRuntime(job_runtime, **FAST, worker=True, scheduler=False, dispatch=True, namespace=namespace)
-    await started.start()
-
-    def scheduler(schedule_name: str) -> Scheduler:
-        return Scheduler(job_runtime, [s for s in collect_scheduled_jobs(job_runtime) if s.name == schedule_name])
-
-    async def run(schedule_name: str) -> int:
-        """Tick the schedule (the clock must have passed a slot) and wait for its job."""
-        fires = await scheduler(schedule_name).tick()
-        assert len(fires) == 1, fires
-        row = await wait_finished(job_runtime, fires[0].outbox_id)
-        assert row.status == "done", row.error
-        return fires[0].outbox_id
-
-    async def baseline(schedule_name: str) -> None:
-        assert await scheduler(schedule_name).tick() == []
-
-    run.baseline = baseline
-    yield run
-    await started.stop()
-    await job_runtime.close()
-    if broker_kind == "redis":
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{namespace}*", count=500):
-            client.delete(key)
-        client.close()
-
 
 async def test_a_home_without_an_activity_is_reminded_on_15_september_and_flagged_on_1_october(
         db, homes, job_runner):
