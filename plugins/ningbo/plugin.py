@@ -15,7 +15,7 @@ from core.escalation.service import plugin_host_of
 from core.plugins import hookimpl
 from core.procedures.generic import PROCEDURE_SETTING
 # models: imported so that the plugin's tables join the metadata migrations see.
-from plugins.ningbo import demonstration, estate_joint, five_haves, models, topic_actions  # noqa: F401
+from plugins.ningbo import catalogue, demonstration, estate_joint, five_haves, models, topic_actions  # noqa: F401
 from plugins.ningbo.manifest import MANIFEST
 from plugins.ningbo.procedure import KEY, NINGBO
 
@@ -34,6 +34,11 @@ def yishi_procedures():
 def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
     # A key set for the region (e.g. a district kept on "generic") wins.
     return None if settings.get(PROCEDURE_SETTING) else KEY
+
+
+@hookimpl
+def yishi_catalogue(region_code: str):
+    return list(catalogue.ITEMS)
 
 
 # 001 §二(四): matters of wide concern may take a special session (专题议事会)

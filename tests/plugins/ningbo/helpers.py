@@ -129,7 +129,7 @@ class Api:
     async def submit(self, who: str, region: str, title: str = "小区停车难", **extra) -> dict:
         return await self.ok(await self.post(who, f"/regions/{region}/topics", {
             "title": title, "description": "夜间车位不足，居民反映强烈", "channel": "member",
-            "category": "generic.yi.6", **extra}), 201)
+            "category": "ningbo.yi.2", **extra}), 201)
 
     async def act(self, who: str, topic_id: int, action: str, **payload) -> dict:
         return await self.ok(await self.post(who, f"/topics/{topic_id}/actions/{action}", payload))
