@@ -279,6 +279,17 @@ async def test_an_upward_report_is_filed_to_the_level_above_and_answered(runtime
         assert [h["action"] for h in view["history"]] == [
             "submit", "upward_report", "upward_report_accepted", "upward_report_answered"]
 
+        # A concern may go further up than the next level: straight to the city.
+        wrong = await api.post("chair", f"/topics/{topic_id}/upward-reports",
+                               {"kind": "proposal", "title": "t", "body": "b", "to_region": "620502"})
+        assert wrong.status_code == 400 and wrong.json()["error"]["fields"][0]["field"] == "to_region"
+        to_city = await api.post("chair", f"/topics/{topic_id}/upward-reports",
+                                 {"kind": "proposal", "title": "全市加装电梯补贴", "body": "建议市级统筹", "to_region": CITY})
+        assert to_city.status_code == 201 and to_city.json()["to_region_code"] == CITY
+        assert (await api.get("street", f"/regions/{STREET}/upward-reports")).json()["total"] == 1
+        city_inbox = (await api.get("city", f"/regions/{CITY}/upward-reports")).json()
+        assert [r["id"] for r in city_inbox["items"]] == [to_city.json()["id"]]
+
         # A city has no level above on the platform.
         city_topic = await api.submit("city", CITY, "全市停车规划", affected_regions=[COMMUNITY],
                                       channel="assigned")

@@ -362,10 +362,27 @@ async def _topic_event(session: AsyncSession, topic: Topic, principal: Principal
                            to_step=topic.step, status=topic.status, note=note, data=data))
 
 
+def _report_target(region_code: str, raw: Any, errors: list[FieldError]) -> str | None:
+    """Where an upward report goes: ``raw`` if it is a level above ``region_code``, else
+    the level directly above (None for a city: there is none)."""
+    allowed = [region_code[:n] for n in (4, 6, 9) if n < len(region_code)]
+    if raw is None or not allowed:
+        return parent_code(region_code)
+    if not isinstance(raw, str) or raw not in allowed:
+        listed = "、".join(allowed)
+        errors.append(FieldError("to_region", f"报送对象应为本议事会的上级区划：{listed}",
+                                 f"to_region must be a level above the topic's council: {', '.join(allowed)}"))
+        return None
+    return raw
+
+
 async def file_upward_report(session: AsyncSession, principal: Principal, topic_id: int,
                              data: Mapping[str, Any] | None, *, authorizer: Authorizer) -> UpwardReport:
-    """Report from the topic's council to the level above: ``kind``
-    (proposal / social_opinion), ``title`` and ``body``."""
+    """Report from the topic's council upward: ``kind`` (proposal /
+    social_opinion), ``title``, ``body`` and optionally ``to_region``: any
+    level above the council (default the one directly above), so a
+    community's concentrated concern can reach the city's party committee
+    and government (Lianyungang, seed 003 §四)."""
     data = data or {}
     if not isinstance(data, Mapping):
         raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
@@ -380,9 +397,9 @@ async def file_upward_report(session: AsyncSession, principal: Principal, topic_
                                  f"unknown report kind '{kind}', expected one of: {', '.join(REPORT_KINDS)}"))
     title = _required_text(data, "title", MAX_TITLE, "标题", "title", errors)
     body = _required_text(data, "body", MAX_TEXT, "正文", "body", errors)
+    parent = _report_target(topic.region_code, data.get("to_region"), errors)
     if errors:
         raise validation_failed(*errors)
-    parent = parent_code(topic.region_code)
     if parent is None or await session.get(Region, parent) is None:
         raise conflict("no_level_above", "议题所属议事会已是平台最高一级，无处上报",
                        "the topic's council is the highest level on the platform: there is no level above")
