@@ -106,11 +106,11 @@ def yishi_procedure_for_region(region_code, settings):
     resolved settings, keyed ``"<plugin>.<setting>"``).
 
     Return: a procedure key (its latest version is used), or None to let
-    another plugin decide. A plugin answers only while the ``procedure.key``
+    another plugin decide. The hook is asked only while the ``procedure.key``
     setting is empty (its default): a key set for the region (e.g. a
-    district of Ningbo kept on ``"generic"``) wins over every plugin. The
-    built-in ``procedure`` plugin answers last with that setting, or
-    ``"generic"`` when it is empty.
+    district of Ningbo kept on ``"generic"``) wins over every plugin without
+    asking. The built-in ``procedure`` plugin answers last with
+    ``"generic"``.
 
     firstresult: the first non-None answer wins.
     """

@@ -66,8 +66,16 @@ def procedure_registry(host: PluginHost) -> ProcedureRegistry:
 
 def procedure_for_region(host: PluginHost, region_code: str, enabled: Iterable[str],
                          settings: Mapping[str, Any]) -> Procedure:
-    """The latest version of the procedure the region's plugins and settings choose."""
-    key = host.hooks_for(enabled).yishi_procedure_for_region(region_code=region_code, settings=settings)
+    """The latest version of the procedure the region's plugins and settings choose.
+
+    A ``procedure.key`` set for the region wins over every plugin, so a
+    district can keep the generic procedure inside a city that has its own;
+    only while it is empty do the plugins choose.
+    """
+    from core.procedures.generic import PROCEDURE_SETTING
+
+    key = settings.get(PROCEDURE_SETTING) or host.hooks_for(enabled).yishi_procedure_for_region(
+        region_code=region_code, settings=settings)
     try:
         return procedure_registry(host).latest(key)
     except LookupError:

@@ -12,7 +12,6 @@ from typing import Any
 
 from core.escalation.service import plugin_host_of
 from core.plugins import PluginManifest, hookimpl
-from core.procedures.generic import PROCEDURE_SETTING
 
 from plugins.jinchang import catalogue, composition, scale_rules, six_haves
 from plugins.jinchang.procedure import JINCHANG
@@ -42,8 +41,7 @@ def yishi_procedures():
 
 @hookimpl
 def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
-    # A key set for the region wins over every plugin.
-    return None if settings.get(PROCEDURE_SETTING) else PROCEDURE_KEY
+    return PROCEDURE_KEY
 
 
 @hookimpl

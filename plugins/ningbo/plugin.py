@@ -13,7 +13,6 @@ from typing import Any
 from core.consultation.service import MeetingKind
 from core.escalation.service import plugin_host_of
 from core.plugins import hookimpl
-from core.procedures.generic import PROCEDURE_SETTING
 # models: imported so that the plugin's tables join the metadata migrations see.
 from plugins.ningbo import catalogue, demonstration, estate_joint, five_haves, models, topic_actions  # noqa: F401
 from plugins.ningbo.manifest import MANIFEST
@@ -32,8 +31,7 @@ def yishi_procedures():
 
 @hookimpl
 def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
-    # A key set for the region (e.g. a district kept on "generic") wins.
-    return None if settings.get(PROCEDURE_SETTING) else KEY
+    return KEY
 
 
 @hookimpl

@@ -10,7 +10,6 @@ from typing import Any
 
 from core.councils.rules import CouncilSnapshot, MemberSnapshot
 from core.plugins import PluginManifest, hookimpl
-from core.procedures.generic import PROCEDURE_SETTING
 from plugins.tianshui import catalogue, composition, view
 from plugins.tianshui.procedure import KEY, TIANSHUI
 
@@ -35,8 +34,7 @@ def yishi_procedures():
 
 @hookimpl
 def yishi_procedure_for_region(region_code: str, settings: Mapping[str, Any]):
-    # A key set for the region (e.g. a district kept on "generic") wins.
-    return None if settings.get(PROCEDURE_SETTING) else KEY
+    return KEY
 
 
 @hookimpl

@@ -30,8 +30,13 @@ def test_six_steps_in_the_report_order_grouped_like_the_generic_stages():
 
 
 def test_answers_the_region_only_while_no_procedure_key_is_set():
+    from core.plugins import make_plugin_manager
+    from core.procedures.registry import procedure_for_region
+
+    host = make_plugin_manager()
     assert plugin.yishi_procedure_for_region(region_code=BAOYUNLI, settings={"procedure.key": ""}) == "jinchang"
-    assert plugin.yishi_procedure_for_region(region_code=BAOYUNLI, settings={"procedure.key": "generic"}) is None
+    assert procedure_for_region(host, BAOYUNLI, {"jinchang"}, {"procedure.key": ""}) is JINCHANG
+    assert procedure_for_region(host, BAOYUNLI, {"jinchang"}, {"procedure.key": "generic"}) is GENERIC
 
 
 async def test_jinchang_topics_start_under_jinchang_unless_a_key_is_set_for_the_region(db, jinchang, client, people):

@@ -45,8 +45,13 @@ async def consulting(api, region: str = CHENGLANG, *, days_ahead: int = 4, publi
 def test_ningbo_answers_only_while_no_procedure_key_is_set():
     assert ningbo_plugin.yishi_procedure_for_region(region_code=CHENGLANG, settings={PROCEDURE_SETTING: ""}) == "ningbo"
     assert ningbo_plugin.yishi_procedure_for_region(region_code=CHENGLANG, settings={}) == "ningbo"
-    assert ningbo_plugin.yishi_procedure_for_region(region_code=CHENGLANG,
-                                                    settings={PROCEDURE_SETTING: "generic"}) is None
+    from core.plugins import make_plugin_manager
+    from core.procedures.generic import GENERIC
+    from core.procedures.registry import procedure_for_region
+
+    host = make_plugin_manager()
+    assert procedure_for_region(host, CHENGLANG, {"ningbo"}, {PROCEDURE_SETTING: ""}).key == "ningbo"
+    assert procedure_for_region(host, CHENGLANG, {"ningbo"}, {PROCEDURE_SETTING: "generic"}) is GENERIC
 
 
 def test_the_steps_are_001s_general_procedure_in_order():
