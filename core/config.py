@@ -14,6 +14,10 @@ def _default_database_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / 'yishi.sqlite3').resolve()}"
 
 
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -23,6 +27,14 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     upload_dir: Path = field(default=Path("var/uploads"))
+    # Peers whose X-Forwarded-For is believed (IPs or CIDRs); empty: the socket's address only.
+    trusted_proxies: tuple[str, ...] = ()
+    # Force the Secure flag on cookies (behind a TLS-terminating proxy the app sees plain http).
+    secure_cookies: bool = False
+    # HMAC key of the audit chain; None: read from (or generated into) the data directory.
+    audit_key: str | None = None
+    # How long a claimed outbox row may stay unfinished before another dispatcher takes it again.
+    outbox_lease_seconds: int = 900
 
     @property
     def is_sqlite(self) -> bool:
@@ -43,6 +55,10 @@ class Config:
             host=os.environ.get("YISHI_HOST", "127.0.0.1"),
             port=int(os.environ.get("YISHI_PORT", "8000")),
             upload_dir=Path(os.environ.get("YISHI_UPLOAD_DIR", str(data_dir / "uploads"))),
+            trusted_proxies=_csv(os.environ.get("YISHI_TRUSTED_PROXIES", "")),
+            secure_cookies=os.environ.get("YISHI_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            audit_key=os.environ.get("YISHI_AUDIT_KEY") or None,
+            outbox_lease_seconds=int(os.environ.get("YISHI_OUTBOX_LEASE_SECONDS", "900")),
         )
         values.update(overrides)
         return cls(**values)
