@@ -35,6 +35,7 @@ from core.models.consultation import (MEETING_FORMS, OUTCOME_FORMS, RESEARCH_MET
                                       Meeting, MeetingParticipant, MeetingTopic, MinuteEntry, Outcome, Research,
                                       Vote)
 from core.models.region import subtree_upper_bound
+from core.procedures.guards import NO_RESEARCH
 from core.regions.queries import Paging
 
 READ = "meeting.read"
@@ -308,6 +309,7 @@ async def _agenda_topics(session: AsyncSession, region_code: str, ids: list[int]
     if not ids:
         return []
     found = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(ids)))}
+    researched = await first_research_at(session, [t.id for t in found.values() if t.region_code == region_code])
     topics = []
     for topic_id in ids:
         topic = found.get(topic_id)
@@ -317,9 +319,33 @@ async def _agenda_topics(session: AsyncSession, region_code: str, ids: list[int]
         elif topic.status != "open":
             errors.append(FieldError(field, f"议题 {topic_id} 已结束，不能列入议程",
                                      f"topic {topic_id} has ended and cannot go on an agenda"))
+        elif topic_id not in researched:
+            errors.append(FieldError(field, f"议题 {topic_id}：{NO_RESEARCH.zh}",
+                                     f"topic {topic_id}: {NO_RESEARCH.en}"))
         else:
             topics.append(topic)
     return topics
+
+
+async def first_research_at(session: AsyncSession, topic_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each topic's first research was recorded; a topic without research is absent.
+
+    不调研不协商 holds on every path to a decision: an agenda, a vote and a
+    resolution all ask this, not only the procedure's scheduling action.
+    """
+    ids = list(topic_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(Research.topic_id, func.min(Research.recorded_at))
+                                 .where(Research.topic_id.in_(ids)).group_by(Research.topic_id))
+    return {topic_id: at for topic_id, at in rows}
+
+
+async def _require_research(session: AsyncSession, topic: Topic) -> datetime:
+    researched = (await first_research_at(session, [topic.id])).get(topic.id)
+    if researched is None:
+        raise conflict(NOT_ALLOWED, NO_RESEARCH.zh, NO_RESEARCH.en)
+    return researched
 
 
 def _participant_entries(raw: Any, field: str, errors: list[FieldError]) -> list[tuple[int | None, str, str]]:
@@ -387,6 +413,8 @@ async def create_meeting(session: AsyncSession, principal: Principal | None, reg
     if form == "meeting" and not place and starts_at is not None:
         errors.append(FieldError("place", "现场会议须填写地点", "a meeting in person needs a place"))
     given = list(topics)
+    for topic in given:
+        await _require_research(session, topic)
     agenda = [*given, *await _agenda_topics(
         session, region_code, [i for i in _id_list(data.get("agenda"), "agenda", "议程", "agenda", errors)
                                if i not in {t.id for t in given}], errors)]
@@ -439,6 +467,7 @@ async def attach_topic(session: AsyncSession, principal: Principal | None, meeti
     present = await _agenda_ids(session, meeting)
     if topic.id in present:
         return
+    await _require_research(session, topic)
     session.add(MeetingTopic(meeting_id=meeting.id, topic_id=topic.id, position=len(present), added_at=clock.now()))
     meeting.updated_at = clock.now()
     await session.flush()
@@ -670,6 +699,8 @@ async def record_vote(session: AsyncSession, principal: Principal, meeting: Meet
                 errors.append(FieldError("tallies", "没有任何票数", "no votes were cast"))
     if errors:
         raise validation_failed(*errors)
+    # A topic put on the agenda before its research (or by an older release) is not voted on either.
+    await _require_research(session, await session.get(Topic, topic_id))
     if await session.scalar(select(Vote.id).where(Vote.meeting_id == meeting.id, Vote.topic_id == topic_id)):
         raise conflict("vote_recorded", "本次会议已对该议题表决", "this meeting has already voted on this topic")
 
@@ -854,6 +885,11 @@ async def _resolution_vote(session: AsyncSession, topic: Topic) -> Vote:
                        f"弃权 {vote.votes_abstain}）",
                        f"no resolution: the vote did not pass (for {vote.votes_for}, against "
                        f"{vote.votes_against}, abstain {vote.votes_abstain})")
+    researched = await _require_research(session, topic)
+    if vote.recorded_at < researched:
+        # Research recorded after the vote does not make that vote a consultation on researched ground.
+        raise conflict(NOT_ALLOWED, f"现在不能形成议事决议：该表决早于议前调研。{NO_RESEARCH.zh}",
+                       f"no resolution: that vote was taken before the research. {NO_RESEARCH.en}")
     return vote
 
 

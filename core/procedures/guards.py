@@ -12,12 +12,16 @@ OBJECTIONS_OPEN = "objections_open"
 NOTICE = "notice"
 
 
+# 不调研不协商 (004, 002): the same words wherever a path to a meeting is refused.
+NO_RESEARCH = Reason("不调研不协商：须先记录议前调研（实地调研、可行性分析、议事方案）",
+                     "no research, no consultation: record the research (site visit, feasibility, "
+                     "draft plan) before scheduling a meeting")
+
+
 def _research_recorded(ctx: TopicContext) -> Reason | None:
     if ctx.state.count(RESEARCH) > 0:
         return None
-    return Reason("不调研不协商：须先记录议前调研（实地调研、可行性分析、议事方案）",
-                  "no research, no consultation: record the research (site visit, feasibility, "
-                  "draft plan) before scheduling a meeting")
+    return NO_RESEARCH
 
 
 def _notice_period_over(ctx: TopicContext) -> Reason | None:

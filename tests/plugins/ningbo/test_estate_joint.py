@@ -104,6 +104,9 @@ async def test_naming_the_parties_refuses_bad_input_with_nothing_changed(runtime
     async with api_for(runtime, db) as api:
         await api.seat("chair", CHENGLANG)
         topic_id = (await api.submit("chair", CHENGLANG))["id"]
+        # 不调研不协商: only a researched topic goes on an agenda.
+        await api.act("chair", topic_id, "admit")
+        await api.act("chair", topic_id, "record_research", **RESEARCH)
         meeting = await joint_meeting(api, topic_id, days_ahead=4)
         path = PARTIES.format(code=CHENGLANG, meeting=meeting["id"])
         owner, manager = person(meeting, "业委会主任李某"), person(meeting, "物业项目经理赵某")
