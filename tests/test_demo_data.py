@@ -4,15 +4,17 @@ same on every run, made once, through the same services as a user's request."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.audit import verify
 from core.councils.categories import is_fixed
 from core.errors import ApiError
-from core.models import Council, CouncilDocument, CouncilMember, Escalation, Topic, TopicEvent, User
+from core.models import AuditEntry, Council, CouncilDocument, CouncilMember, Escalation, Topic, TopicEvent, User
 from core.models.consultation import Meeting
 from core.models.implementation import Task
 from core.models.notice import Notice
@@ -41,6 +43,8 @@ async def _story(db) -> list[tuple]:
 
 
 async def test_demo_topics_stand_at_every_step_of_the_regions_procedure(db, runtime, tmp_path):
+    loaded_at = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    clock.set_now(loaded_at)
     [report] = await load_tenants(runtime, [tenant_copy(tmp_path)])
     assert report.demo is not None and not report.demo.skipped
     assert report.demo.topics == await db.scalar(select(func.count()).select_from(Topic)) > 0
@@ -70,6 +74,9 @@ async def test_demo_topics_stand_at_every_step_of_the_regions_procedure(db, runt
     assert await db.scalar(select(func.count()).select_from(TopicEvent)
                            .where(TopicEvent.actor_user_id == seeder.id)) > 0
     assert (await verify(db)).ok
+    # Nothing in the demo happened after the moment it was loaded.
+    assert await db.scalar(select(func.max(TopicEvent.at))) <= loaded_at
+    assert await db.scalar(select(func.max(AuditEntry.at))) <= loaded_at
 
 
 async def test_the_same_seed_makes_the_same_demo_and_a_second_load_adds_nothing(db, runtime, tmp_path):

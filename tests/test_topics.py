@@ -390,3 +390,22 @@ def test_a_regional_catalogue_replaces_the_generic_one_kind_by_kind(plugin_host)
     assert [c for c in regional if "buyi" in c] == ["tianshui.buyi.5"]
     assert {c for c in regional if ".yi." in c} == {c for c in generic_codes if ".yi." in c}
     assert {i.code for i in catalogue_for_region(plugin_host, COMMUNITY, []).items} == generic_codes
+
+
+async def test_history_reads_in_time_order_whatever_order_the_rows_were_written(world):
+    """An event recorded late about an earlier moment (a job catching up, an import)
+    takes its place by time in the history, not by when its row was written."""
+    clock.set_now(clock.now().replace(microsecond=0))
+    topic = await world.create("resident", RESIDENT_TOPIC)
+    clock.advance(timedelta(hours=2))
+    await world.act("secretary", topic, "admit")
+    submitted = (await world.db.scalars(select(TopicEvent).where(TopicEvent.topic_id == topic.id)
+                                        .order_by(TopicEvent.id))).first()
+    world.db.add(TopicEvent(topic_id=topic.id, at=submitted.at + timedelta(hours=1), actor_name="网格员",
+                            action="record_progress", from_step="collect", to_step="collect", status="open",
+                            note="网格员补录：已上门了解情况", data={}))
+    await world.db.flush()
+    view = await world.view("chair", topic)
+    assert [h["action"] for h in view["history"]] == ["submit", "record_progress", "admit"]
+    moments = [h["at"] for h in view["history"]]
+    assert moments == sorted(moments)

@@ -77,6 +77,8 @@ SCENARIOS = [
     ("closed", 70), ("implement", 45), ("publicize", 4), ("consult", 6), ("research", 8),
     ("confirm", 3), ("collect", 1), ("rejected", 12),
 ]
+# How often a topic's walk is started earlier before the seeder gives up (see _Seeder.topic).
+MAX_WALK_ATTEMPTS = 6
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
@@ -231,15 +233,31 @@ class _Seeder:
         catalogue = await topics.region_catalogue(self.session, self.plugins, region.code)
         category = self.rng.choice(catalogue.of_kind(ADMISSIBLE)).code
         channel = self.rng.choice(("resident", "member", "assigned", "on_behalf"))
-        with clock.frozen_at(clock.now() - timedelta(days=days_ago, hours=self.rng.randint(0, 8))):
-            topic = await topics.create_topic(self.session, None, region.code, {
-                "title": title, "description": description, "category": category, "channel": channel,
-                "scale": scale or self.rng.choice(("major", "minor", "hard")),
-                "proposer_name": self.names.person(), "proposer_contact": f"139{self.rng.randint(10**7, 10**8 - 1)}",
-                "affected_regions": affected or [region.code]}, plugins=self.plugins)
-            goal = anchor(self._procedure(topic), target)
-            if goal is not None:
-                await self._walk(topic, goal, catalogue)
+        present = clock.now()
+        # A walk's length depends on the procedure's waits (plan notice, notice
+        # period) and the seeded pauses between actions; one that would run past
+        # the present is undone and started that much earlier, so no history is
+        # dated after the demo's own clock.
+        for _ in range(MAX_WALK_ATTEMPTS):
+            savepoint = await self.session.begin_nested()
+            with clock.frozen_at(present - timedelta(days=days_ago, hours=self.rng.randint(0, 8))):
+                topic = await topics.create_topic(self.session, None, region.code, {
+                    "title": title, "description": description, "category": category, "channel": channel,
+                    "scale": scale or self.rng.choice(("major", "minor", "hard")),
+                    "proposer_name": self.names.person(),
+                    "proposer_contact": f"139{self.rng.randint(10**7, 10**8 - 1)}",
+                    "affected_regions": affected or [region.code]}, plugins=self.plugins)
+                goal = anchor(self._procedure(topic), target)
+                if goal is not None:
+                    await self._walk(topic, goal, catalogue)
+                overshoot = clock.now() - present
+            if overshoot <= timedelta(0):
+                await savepoint.commit()
+                break
+            await savepoint.rollback()
+            days_ago += overshoot.days + 1
+        else:
+            raise RuntimeError(f"demo topic towards {target!r} keeps running past the present")
         self.report.topics += 1
         return topic
 

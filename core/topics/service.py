@@ -489,7 +489,7 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     settings = await resolve_settings(session, plugins, topic.region_code)
     options = engine.action_options(procedure, state_of(topic), roles, _context(topic, settings))
     events = (await session.scalars(
-        select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.id))).all()
+        select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.at, TopicEvent.id))).all()
     decisions = (await session.scalars(
         select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id)
         .order_by(ScreeningDecision.id))).all()
