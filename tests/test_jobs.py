@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.jobs import ScheduledJob, enqueue, job
-from core.jobs.runtime import DEFAULT_LEASE, JobRuntime
+from core.jobs.runtime import JobRuntime
 from core.jobs.scheduler import Scheduler, collect_scheduled_jobs, latest_slot
 from core.models import OutboxJob, ScheduledFire
 from core.plugins import hookimpl, make_plugin_manager
@@ -169,10 +169,35 @@ async def test_message_lost_by_broker_is_handed_over_again(runtime, make_jobs, b
     if broker_kind == "redis":
         # Redis may still deliver it: nothing is re-sent within the lease.
         assert await jobs.sweep() == []
-        clock.advance(DEFAULT_LEASE + timedelta(minutes=1))
+        clock.advance(jobs.lease + timedelta(minutes=1))
         assert await jobs.sweep() == [row.id]
     done = await wait_finished(runtime, row.id)
     assert done.status == "done" and CALLS[t] == 1
+
+
+async def test_outbox_lease_setting_decides_when_a_lost_message_goes_again(runtime, broker_kind, redis_namespace):
+    # YISHI_OUTBOX_LEASE_SECONDS reaches the runtime built from the config,
+    # as in `yishi worker` and `yishi serve`.
+    short = Runtime.build(replace(runtime.config, outbox_lease_seconds=120), plugins=runtime.plugins)
+    jobs = JobRuntime(short, **FAST, worker=True, scheduler=False, dispatch=True,
+                      namespace=redis_namespace or "yishi")
+    t = token()
+    async with short.sessions() as session, session.begin():
+        row = OutboxJob(actor="tests.jobs.record", kwargs={"token": t}, status="dispatched",
+                        dispatched_at=clock.now())
+        session.add(row)
+    try:
+        await jobs.start()
+        if broker_kind == "redis":
+            clock.advance(timedelta(seconds=110))
+            assert await jobs.sweep() == []  # the 900 s default would also say nothing here...
+            clock.advance(timedelta(seconds=20))
+            assert await jobs.sweep() == [row.id]  # ...but not here: 130 s is past the 120 s set
+        done = await wait_finished(short, row.id)
+        assert done.status == "done" and CALLS[t] == 1
+    finally:
+        await jobs.stop()
+        await short.close()
 
 
 async def test_failing_job_is_retried_then_marked_failed_with_error(runtime, make_jobs):

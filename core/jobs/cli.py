@@ -51,7 +51,8 @@ def worker(threads: int, namespace: str) -> None:
             "yishi worker needs a broker: set YISHI_BROKER_URL=redis://host:6379/0. "
             "Without one, `yishi serve` already runs every job in-process."
         )
-    click.echo(f"worker: {threads} threads, broker {config.broker_url.split('@')[-1]}")
+    click.echo(f"worker: {threads} threads, broker {config.broker_url.split('@')[-1]}, "
+               f"outbox lease {config.outbox_lease_seconds}s (YISHI_OUTBOX_LEASE_SECONDS)")
     asyncio.run(_run_until_signal(
         lambda runtime: JobRuntime(runtime, worker=True, scheduler=False, dispatch=True,
                                    namespace=namespace, worker_threads=threads)

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import dramatiq
+from sqlalchemy.exc import DBAPIError
 
 from core import clock
 from core.jobs import outbox
-from core.jobs.broker import OUTBOX_OPTION, make_broker
+from core.jobs.broker import DEFAULT_TIME_LIMIT_MS, OUTBOX_OPTION, make_broker
 from core.jobs.registry import JobSpec, ScheduledJob, UnknownJob, get_job, registered_jobs
 from core.jobs.scheduler import DEFAULT_INTERVAL, Scheduler
 from core.jobs.worker import InProcessWorker, LoopBridge
@@ -36,11 +38,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A Redis message handed over this long ago and still not finished is
-# presumed lost (its worker died) and handed over again. Longer than the
-# default job time limit so a job that is merely slow is not duplicated.
-DEFAULT_LEASE = timedelta(minutes=15)
 DEFAULT_SWEEP_INTERVAL = 30.0
+# How long a worker keeps retrying an outbox row update while the database is
+# unreachable (our default; a fast PostgreSQL restart takes about 2 s).
+DEFAULT_BOOKKEEPING_RETRY_SECONDS = 15.0
+# Errors of an unreachable or restarting database (asyncpg's are wrapped in DBAPIError).
+_DATABASE_DOWN = (DBAPIError, OSError)
+
+T = TypeVar("T")
+
+
+def lease_from(config) -> timedelta:
+    """The outbox lease of ``config`` (``YISHI_OUTBOX_LEASE_SECONDS``, our default 900 s).
+
+    A Redis message handed over this long ago and still not finished is
+    presumed lost (its worker died) and handed over again. It must exceed the
+    longest time a message can wait in the queue plus the job time limit
+    (10 min by default), or a job that is merely slow or queued runs twice.
+    """
+    return timedelta(seconds=config.outbox_lease_seconds)
 
 
 class JobRuntime:
@@ -63,15 +79,21 @@ class JobRuntime:
         worker_timeout_ms: int = 1000,
         sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
         scheduler_interval: float = DEFAULT_INTERVAL,
-        lease: timedelta = DEFAULT_LEASE,
+        lease: timedelta | None = None,
         stop_timeout: float = 30.0,
+        bookkeeping_retry_seconds: float = DEFAULT_BOOKKEEPING_RETRY_SECONDS,
         scheduled_jobs: Sequence[ScheduledJob] | None = None,
     ):
         self.runtime = runtime
         self.backend = "embedded" if runtime.config.embedded_broker else "redis"
         self.namespace = namespace
         self.broker: dramatiq.Broker = make_broker(runtime.config, tracker=self, namespace=namespace)
-        self.lease = lease
+        self.lease = lease if lease is not None else lease_from(runtime.config)
+        if self.backend == "redis" and self.lease <= timedelta(milliseconds=DEFAULT_TIME_LIMIT_MS):
+            # Allowed (the fault drill uses a short lease) but worth saying:
+            # a job still running when its lease ends is handed over again.
+            log.warning("outbox lease %ss is not longer than the %ss job time limit: slow jobs may run twice",
+                        int(self.lease.total_seconds()), DEFAULT_TIME_LIMIT_MS // 1000)
         self.scheduler = Scheduler(runtime, scheduled_jobs, interval=scheduler_interval) if scheduler else None
         self._run_worker = worker
         self._dispatch = dispatch
@@ -79,6 +101,7 @@ class JobRuntime:
         self._worker_timeout_ms = worker_timeout_ms
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
+        self._bookkeeping_retry_seconds = bookkeeping_retry_seconds
         self._actors: dict[str, dramatiq.Actor] = {}
         for spec in registered_jobs().values():
             self._declare(spec)
@@ -286,15 +309,43 @@ class JobRuntime:
 
     # --- OutboxTracker (called on worker threads) -------------------------------
 
+    # A database restart takes seconds (benchmarks/faults.sh), so each row
+    # update is retried for a while instead of being dropped: dramatiq logs a
+    # middleware error and carries on, so a lost "done" would run the job
+    # again after its lease, and a lost in-flight check would run it unchecked.
+
     def job_started(self, outbox_id: int) -> bool:
-        return self._on_loop(outbox.mark_started(self.runtime.sessions, outbox_id))
+        try:
+            return self._bookkeep(lambda: outbox.mark_started(self.runtime.sessions, outbox_id))
+        except _DATABASE_DOWN:
+            if self.backend != "redis":
+                # No lease in embedded mode to bring a skipped row back, and
+                # one process holds the only copy: dramatiq runs it unchecked.
+                raise
+            # Not run without the check: the row stays dispatched and its
+            # lease hands it over again once the database is back.
+            log.warning("outbox row %s: database unreachable, job left for its lease", outbox_id)
+            return False
 
     def job_succeeded(self, outbox_id: int) -> None:
-        self._on_loop(outbox.mark_done(self.runtime.sessions, outbox_id))
+        self._bookkeep(lambda: outbox.mark_done(self.runtime.sessions, outbox_id))
 
     def job_errored(self, outbox_id: int, error: str, *, final: bool) -> None:
-        self._on_loop(outbox.mark_error(self.runtime.sessions, outbox_id, error, final=final))
+        self._bookkeep(lambda: outbox.mark_error(self.runtime.sessions, outbox_id, error, final=final))
 
     def job_retry_scheduled(self, outbox_id: int, delay_ms: int) -> None:
         until = clock.now() + timedelta(milliseconds=delay_ms)
-        self._on_loop(outbox.extend_lease(self.runtime.sessions, outbox_id, until))
+        self._bookkeep(lambda: outbox.extend_lease(self.runtime.sessions, outbox_id, until))
+
+    def _bookkeep(self, make_coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        deadline = time.monotonic() + self._bookkeeping_retry_seconds
+        pause = 0.25
+        while True:
+            try:
+                return self._on_loop(make_coro())
+            except _DATABASE_DOWN as exc:
+                if self._stopping or time.monotonic() + pause > deadline:
+                    raise
+                log.warning("outbox update failed, retrying in %.2fs: %s", pause, str(exc)[:200])
+                time.sleep(pause)  # a worker thread, not the loop
+                pause = min(pause * 2, 2.0)
