@@ -161,6 +161,10 @@ async def test_admitting_a_topic_that_spans_two_communities_moves_it_to_the_stre
         assert [h["action"] for h in view["history"]] == ["submit", "admit", "escalate"]
         assert view["escalation"]["moves"][0]["trigger"] == "admit"
         assert "青石社区" in view["escalation"]["moves"][0]["reason"]
+        # The audit chain says cause before effect: the admission, then the move it caused.
+        chain = (await db.scalars(select(AuditEntry.action).where(
+            AuditEntry.object_type == "topic", AuditEntry.object_id == str(topic_id)).order_by(AuditEntry.id))).all()
+        assert chain == ["topic.create", "topic.admit", "topic.escalate"]
 
         inbox = (await api.get("street", f"/regions/{STREET}/escalations")).json()
         assert [i["topic"]["id"] for i in inbox["items"]] == [topic_id]

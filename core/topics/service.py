@@ -436,12 +436,14 @@ async def perform_action(session: AsyncSession, principal: Principal, topic_id: 
                                   recipient_name=topic.proposer_name, text_zh=message[0], text_en=message[1],
                                   created_at=event.at))
     await session.flush()
-    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
-    await await_each(hooks.yishi_topic_action_taken(session=session, topic=topic, action=declared,
-                                                     payload=payload, event=event, principal=principal))
+    # Cause before effect in the audit chain: the action's own row, then what
+    # its hooks did because of it (an escalation, a research record, a notice).
     await record(session, actor=principal, action=f"topic.{declared.key}", object_type="topic",
                  object_id=topic.id, region_code=topic.region_code, before=before,
                  after={**_snapshot(topic), "note": note, **data})
+    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
+    await await_each(hooks.yishi_topic_action_taken(session=session, topic=topic, action=declared,
+                                                     payload=payload, event=event, principal=principal))
     return topic
 
 
