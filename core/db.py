@@ -73,10 +73,31 @@ def ensure_sqlite_dir(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+# Execution option marking an engine (and the sessions bound to it) as one
+# that only reads; see make_engine for what it changes on SQLite.
+READ_ONLY = "yishi_read_only"
+# How long a SQLite transaction waits for another's write lock before it
+# fails with "database is locked". Our default; no seed names one.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
 def make_engine(database_url: str) -> AsyncEngine:
+    """The engine; on SQLite, one whose writing transactions are serialized.
+
+    SQLite has one write lock and no row locks (``SELECT … FOR UPDATE`` is
+    silently dropped), and its driver begins a transaction only at the first
+    write, after the reads it decided on. Two requests could then both read
+    "screening", both write "admitted" and both succeed. So every transaction
+    starts with ``BEGIN IMMEDIATE``: it takes the write lock *before* reading,
+    waits up to the busy timeout for a holder to finish, and then sees what
+    that holder committed, as PostgreSQL's row lock does. Engines marked
+    :data:`READ_ONLY` keep the driver's way (each read sees the latest commit,
+    taking no lock), so readers never queue behind writers; one that does
+    write gets the driver's deferred transaction and none of this guarantee.
+    """
     ensure_sqlite_dir(database_url)
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - driver hook
@@ -84,11 +105,22 @@ def make_engine(database_url: str) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _take_write_lock(conn):  # pragma: no cover - driver hook
+            if not conn.get_execution_options().get(READ_ONLY):
+                # The driver sees the open transaction and adds no BEGIN of its own.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for transactions that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.audit.session import audit_session_info
 from core.config import Config
-from core.db import make_engine, make_sessionmaker
+from core.db import make_engine, make_sessionmaker, read_only
 from core.plugins import PLUGINS_INFO_KEY, PluginHost, make_plugin_manager
 
 
@@ -18,7 +19,15 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     plugins: PluginHost
+    # For work that only reads: on SQLite these take no write lock, so one
+    # may be opened while this process holds the lock in ``sessions``.
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.read_sessions is None:
+            self.read_sessions = make_sessionmaker(read_only(self.engine))
+            self.read_sessions.configure(info=dict(self.sessions.kw.get("info") or {}))
 
     @classmethod
     def build(cls, config: Config | None = None, plugins: PluginHost | None = None) -> "Runtime":
@@ -26,10 +35,13 @@ class Runtime:
         engine = make_engine(config.database_url)
         plugins = plugins or make_plugin_manager()
         sessions = make_sessionmaker(engine)
-        # Hook implementations receive a session, not the runtime; this is how
-        # they reach the plugin host that called them.
-        sessions.configure(info={PLUGINS_INFO_KEY: plugins})
-        return cls(config=config, engine=engine, sessions=sessions, plugins=plugins)
+        read_sessions = make_sessionmaker(read_only(engine))
+        # Hook implementations and ``audit.record`` receive a session, not the
+        # runtime; this is how they reach the plugin host and the audit key.
+        info = {PLUGINS_INFO_KEY: plugins, **audit_session_info(config)}
+        for maker in (sessions, read_sessions):
+            maker.configure(info=info)
+        return cls(config=config, engine=engine, sessions=sessions, plugins=plugins, read_sessions=read_sessions)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -108,8 +108,13 @@ async def runtime(config, plugin_host) -> AsyncIterator[Runtime]:
 
 @pytest_asyncio.fixture
 async def db(runtime):
-    """A session for arranging and checking data; commit explicitly."""
-    async with runtime.sessions() as session:
+    """A session for arranging and checking data; commit explicitly.
+
+    Read-only in the SQLite sense (core.db.read_only): its reads take no lock,
+    so a test may keep it open while the app it calls writes. Its writes do
+    take the lock, until it commits: commit before calling the app.
+    """
+    async with runtime.read_sessions() as session:
         yield session
 
 

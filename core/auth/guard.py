@@ -89,7 +89,8 @@ async def authorization_guard(connection: ASGIConnection, handler: BaseRouteHand
     # Before our own session: loading the policy opens one too, and on SQLite
     # a second transaction inside the first would wait on its lock forever.
     authorizer = await get_authorizer(runtime)
-    async with runtime.sessions() as session:
+    # Only reads: on SQLite it must not queue for the write lock ahead of the request's own transaction.
+    async with runtime.read_sessions() as session:
         principal = await resolve_token(session, token)
         connection.state.principal = principal
         connection.state.auth_token = token

@@ -151,6 +151,7 @@ async def get_authorizer(runtime) -> Authorizer:
         authorizer = runtime.extras.setdefault("authz", Authorizer())
     if not authorizer.loaded:
         # Two first requests racing here both load the same rows; harmless.
-        async with runtime.sessions() as session:
+        # Read-only, so a handler may call this inside its own writing transaction on SQLite.
+        async with runtime.read_sessions() as session:
             await authorizer.load(session)
     return authorizer

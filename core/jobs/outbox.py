@@ -87,13 +87,21 @@ def unregister_dispatcher(engine: AsyncEngine, dispatcher: Dispatcher) -> None:
             del _dispatchers[engine.sync_engine]
 
 
+def _base_engine(bind):
+    engine = getattr(bind, "engine", bind)
+    # A session bound to engine.execution_options(...) (core.db.read_only) has
+    # its own Engine object over the same pool; the dispatcher is the base's.
+    while getattr(engine, "_proxied", None) is not None:
+        engine = engine._proxied
+    return engine
+
+
 @event.listens_for(Session, "after_commit")
 def _hand_over_after_commit(session: Session) -> None:
     ids = session.info.pop(_SESSION_KEY, None)
     if not ids:
         return
-    bind = session.bind
-    dispatcher = _dispatchers.get(getattr(bind, "engine", bind)) if bind is not None else None
+    dispatcher = _dispatchers.get(_base_engine(session.bind)) if session.bind is not None else None
     if dispatcher is None:
         # No job runtime in this process (a CLI command, a test without one):
         # the rows stay pending and the next sweep or start-up hands them over.

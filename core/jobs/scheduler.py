@@ -125,7 +125,7 @@ class Scheduler:
         return Fire(scheduled.name, slot, outbox_id)
 
     async def _last_slot(self, name: str) -> datetime | None:
-        async with self.runtime.sessions() as session:
+        async with self.runtime.read_sessions() as session:
             return await session.scalar(
                 select(func.max(ScheduledFire.fire_at)).where(ScheduledFire.job_name == name)
             )

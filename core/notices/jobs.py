@@ -15,11 +15,13 @@ CLOSE_EXPIRED = "notices.close_expired"
 async def close_expired(runtime, batch: int = 500) -> int:
     """Close up to ``batch`` expired notices, each in its own transaction, so
     one bad topic does not hold back the others; returns how many closed."""
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         ids = await expired_notice_ids(session, batch)
     closed = 0
     for notice_id in ids:
         try:
+            # Two runs may list the same notice: the row lock (PostgreSQL) or the
+            # write lock (SQLite) lets the second see it closed and skip it.
             async with runtime.sessions() as session, session.begin():
                 if await close_if_expired(session, notice_id) is not None:
                     closed += 1

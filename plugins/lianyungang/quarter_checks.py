@@ -161,7 +161,7 @@ async def run_checks(runtime, on_date: date | None = None) -> RunSummary:
     """Check every home, each in its own transaction, so one failure holds back no other."""
     on_date = on_date or councils.today()
     current = Quarter.of(on_date)
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows = (await session.execute(select(Home, Region.name).join(Region, Region.code == Home.region_code)
                                       .order_by(Home.region_code))).all()
         cities = sorted({home.region_code[:4] for home, _ in rows})
