@@ -51,9 +51,26 @@ def serve(host: str | None, port: int | None) -> None:
     from core.migrate import upgrade
 
     config = Config.from_env()
+    options = uvicorn_options(config, host, port)
     upgrade(config.database_url)
     app = create_app()
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+    uvicorn.run(app, **options)
+
+
+def uvicorn_options(config: Config, host: str | None = None, port: int | None = None) -> dict:
+    """How ``serve`` runs uvicorn. Proxy headers are believed only from
+    ``YISHI_TRUSTED_PROXIES``: uvicorn's own default trusts 127.0.0.1, which
+    would let anything local that passes X-Forwarded-For on choose the
+    client address every rate limit counts by."""
+    from core.clientaddr import parse_trusted
+
+    try:
+        parse_trusted(config.trusted_proxies)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    trusted = list(config.trusted_proxies)
+    return {"host": host or config.host, "port": port or config.port, "log_level": "info",
+            "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
 
 def _register_subcommands() -> None:

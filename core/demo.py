@@ -56,5 +56,6 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     import uvicorn
 
     from core.app import create_app
+    from core.cli import uvicorn_options
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), **uvicorn_options(config, host, port))

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from core import clock
+from core import clock, ratelimit
+from core.clientaddr import digest
 from core.errors import ApiError
 from core.models import Region, Topic, TopicEvent
-from core.models.public import PublicReceipt, PublicSubmission
-from core.public import ratelimit
-from core.public.service import ANONYMOUS, PUBLIC_ACTOR
+from core.models.public import PublicReceipt
+from core.models.ratelimit import RateLimitWindow
+from core.public.service import ANONYMOUS, PER_CLIENT, PUBLIC_ACTOR, admit
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -46,6 +47,15 @@ async def count(db, model) -> int:
     return await db.scalar(select(func.count()).select_from(model))
 
 
+async def windows(db) -> dict[str, int]:
+    """The counts of every rate-limit window, by key."""
+    return dict((await db.execute(select(RateLimitWindow.key, RateLimitWindow.count))).all())
+
+
+async def client_counts(db) -> list[int]:
+    return [n for key, n in (await windows(db)).items() if key.startswith("public.client:")]
+
+
 async def test_a_resident_submits_without_login_and_follows_the_topic_by_receipt(db, client):
     submitted = await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics",
                                   json={**SUBMISSION, "channel": "assigned"})
@@ -61,8 +71,12 @@ async def test_a_resident_submits_without_login_and_follows_the_topic_by_receipt
     assert topic.proposer_name == "李大爷" and topic.region_code == COMMUNITY
     event = await db.scalar(select(TopicEvent).where(TopicEvent.topic_id == topic.id))
     assert event.action == "submit" and event.actor_name == PUBLIC_ACTOR
-    logged = await db.scalar(select(PublicSubmission))
-    assert logged.topic_id == topic.id and logged.region_code == COMMUNITY
+    # Counted once for the client and once for the region; no address is stored, only its digest.
+    counted = await windows(db)
+    assert counted.pop(f"public.region:{COMMUNITY}") == 1
+    [(client_key, client_count)] = counted.items()
+    assert client_count == 1
+    assert client_key.startswith("public.client:") and len(client_key) == len("public.client:") + 64
 
     tracked = await client.get(f"/api/v1/public/topics/{receipt['tracking_code']}")
     assert tracked.status_code == 200, tracked.text
@@ -121,13 +135,13 @@ async def test_bad_fields_are_400_in_both_languages_and_store_nothing(db, client
     assert fields["title"]["message_zh"] and fields["title"]["message_en"]
     not_object = await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics", json=["title"])
     assert not_object.status_code == 400
-    for model in (Topic, PublicSubmission, PublicReceipt):
+    for model in (Topic, RateLimitWindow, PublicReceipt):
         assert await count(db, model) == 0
 
 
 async def test_rate_limit_refuses_with_429_until_the_window_has_passed(db, client):
     clock.set_now(T0)
-    for n in range(ratelimit.PER_CLIENT.max_count):
+    for n in range(PER_CLIENT.max_count):
         response = await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics", json={"title": f"议题 {n}"})
         assert response.status_code == 201, response.text
         clock.advance(timedelta(minutes=1))
@@ -138,16 +152,17 @@ async def test_rate_limit_refuses_with_429_until_the_window_has_passed(db, clien
     assert error["code"] == "rate_limited" and "提交过于频繁" in error["message_zh"]
     # Now is T0 + 5 min; the first submission (T0) leaves the window at T0 + 10 min.
     assert "try again in 5 minutes" in error["message"]
-    assert await count(db, Topic) == ratelimit.PER_CLIENT.max_count
-    assert await count(db, PublicSubmission) == ratelimit.PER_CLIENT.max_count
+    assert await count(db, Topic) == PER_CLIENT.max_count
+    # The refused one took no slot.
+    assert await client_counts(db) == [PER_CLIENT.max_count]
 
-    clock.set_now(T0 + ratelimit.PER_CLIENT.window + timedelta(seconds=1))
+    clock.set_now(T0 + PER_CLIENT.window + timedelta(seconds=1))
     allowed = await client.post(f"/api/v1/public/regions/{SIBLING}/topics", json={"title": "又一条"})
     assert allowed.status_code == 201, allowed.text
 
 
 async def test_invalid_submissions_do_not_use_up_the_limit(db, client):
-    for _ in range(ratelimit.PER_CLIENT.max_count + 2):
+    for _ in range(PER_CLIENT.max_count + 2):
         assert (await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics", json={})).status_code == 400
     assert (await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics",
                               json={"title": "有效"})).status_code == 201
@@ -156,14 +171,19 @@ async def test_invalid_submissions_do_not_use_up_the_limit(db, client):
 async def test_the_region_limit_holds_whatever_the_client(db, people):
     clock.set_now(T0)
     tight = ratelimit.Limit(2, timedelta(minutes=10))
-    await ratelimit.admit(db, "10.0.0.1", COMMUNITY, per_region=tight)
-    await ratelimit.admit(db, "10.0.0.2", COMMUNITY, per_region=tight)
+    await admit(db, "10.0.0.1", COMMUNITY, per_region=tight)
+    await admit(db, "10.0.0.2", COMMUNITY, per_region=tight)
+    before = await windows(db)
     with pytest.raises(ApiError) as err:
-        await ratelimit.admit(db, "10.0.0.3", COMMUNITY, per_region=tight)
+        await admit(db, "10.0.0.3", COMMUNITY, per_region=tight)
     assert err.value.status_code == 429
-    # Another region and the refused client elsewhere are unaffected; the refusal left no row.
-    await ratelimit.admit(db, "10.0.0.3", SIBLING, per_region=tight)
-    assert await count(db, PublicSubmission) == 3
+    # The client's slot, taken before the region's was refused, was given back: nothing changed.
+    assert await windows(db) == before
+    # Another region and the refused client elsewhere are unaffected.
+    await admit(db, "10.0.0.3", SIBLING, per_region=tight)
+    counted = await windows(db)
+    assert counted[f"public.region:{COMMUNITY}"] == 2 and counted[f"public.region:{SIBLING}"] == 1
+    assert counted[f"public.client:{digest('10.0.0.3')}"] == 1
     await db.commit()
 
 
@@ -181,7 +201,9 @@ async def test_doors_that_are_not_open_all_answer_the_same_404(db, client):
     assert other.status_code == 201
     assert (await db.get(Topic, other.json()["topic_id"])).region_code == OTHER_CITY_COMMUNITY
     assert await count(db, Topic) == 1
-    assert await count(db, PublicSubmission) == 1
+    # The 404s counted nowhere: only the one submission that got in.
+    counted = await windows(db)
+    assert counted.pop(f"public.region:{OTHER_CITY_COMMUNITY}") == 1 and list(counted.values()) == [1]
 
 
 async def test_unknown_or_malformed_tracking_codes_are_404(db, client):
@@ -207,11 +229,14 @@ async def test_staff_entering_a_topic_for_a_resident_is_recorded_as_such(db, cli
     assert unnamed.status_code == 400 and unnamed.json()["error"]["fields"][0]["field"] == "proposer_name"
 
 
-async def test_old_log_rows_can_be_purged_without_touching_the_window(db, people):
+async def test_ended_windows_can_be_purged_without_touching_the_current_one(db, people):
     clock.set_now(T0)
-    await ratelimit.admit(db, "10.0.0.1", COMMUNITY)
-    clock.set_now(T0 + timedelta(days=2))
-    await ratelimit.admit(db, "10.0.0.1", COMMUNITY)
-    assert await ratelimit.purge(db) == 1
-    assert await count(db, PublicSubmission) == 1
+    await admit(db, "10.0.0.1", COMMUNITY)
+    clock.set_now(T0 + PER_CLIENT.window + timedelta(minutes=1))
+    await admit(db, "10.0.0.1", COMMUNITY)
+    # The client's and the region's windows of T0 have ended; the current ones stay.
+    assert await ratelimit.purge(db) == 2
+    assert sorted((await windows(db)).values()) == [1, 1]
+    await admit(db, "10.0.0.1", COMMUNITY)
+    assert sorted((await windows(db)).values()) == [2, 2]
     await db.commit()

@@ -64,7 +64,8 @@ class Objection(Base):
     # Private; the public sees only a masked form.
     contact: Mapped[str] = mapped_column(String(100), default="")
     text: Mapped[str] = mapped_column(Text)
-    # SHA-256 of the client address, for the per-client limit only.
+    # SHA-256 of the client address (never the address): lets a council see that several
+    # objections came from one sender. The limit itself counts in core.ratelimit windows.
     client_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     # The council's answer, public on the notice board.

@@ -7,6 +7,7 @@ from litestar import Request, get, post
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clientaddr import client_address
 from core.notices import service
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
@@ -29,8 +30,8 @@ async def notice_detail(notice_id: int, db: AsyncSession) -> dict:
       summary="Object to a notice during its period (name and contact required; shown masked)")
 async def object_to_notice(notice_id: int, request: Request, db: AsyncSession, runtime: Runtime,
                            data: dict[str, Any] | None = Body(default=None)) -> dict:
-    client = request.client.host if request.client else None
-    objection = await service.submit_objection(db, runtime.plugins, notice_id, data, client=client)
+    objection = await service.submit_objection(db, runtime.plugins, notice_id, data,
+                                               client=client_address(request))
     return service.objection_view(objection)
 
 

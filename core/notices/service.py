@@ -17,9 +17,8 @@ with objections the topic is back with the council, which answers each one
 """
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,10 +26,11 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import clock
+from core import clock, ratelimit
 from core.audit.service import record
 from core.authz.principal import Principal
 from core.authz.roles import Role
+from core.clientaddr import digest
 from core.db import Base
 from core.errors import ApiError, FieldError, conflict, not_found, validation_failed
 from core.fields import required_text as _field
@@ -47,6 +47,7 @@ from core.tenants.settings import resolve_setting, resolve_settings
 from core.topics.service import (_context, _procedure_of, _snapshot, _store_state, actor_name, state_of)
 
 OBJECTIONS_PER_HOUR = "notices.objections_per_hour"
+OBJECTION_WINDOW = timedelta(hours=1)
 # Closed notices stay on the board this long.
 RECENT = timedelta(days=30)
 MAX_NAME = 100
@@ -77,8 +78,6 @@ def mask_contact(contact: str) -> str:
     return contact[:1] + "*" * max(len(contact) - 1, 0)
 
 
-def hash_client(client: str | None) -> str | None:
-    return hashlib.sha256(client.encode()).hexdigest() if client else None
 
 
 # -- opening -----------------------------------------------------------------
@@ -184,13 +183,23 @@ def _period_over(notice: Notice) -> ApiError:
                     f"the notice period ended at {shown}; objections are no longer accepted")
 
 
+def _too_many_objections(limit: int) -> Callable[[timedelta], ApiError]:
+    def refusal(retry_after: timedelta) -> ApiError:
+        minutes = ratelimit.minutes_until(retry_after)
+        return ApiError(429, "rate_limited", f"提交过于频繁：每小时最多 {limit} 条异议，请 {minutes} 分钟后再试",
+                        f"too many objections: at most {limit} per hour, try again in "
+                        f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return refusal
+
+
 async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id: int, data: Any, *,
-                           client: str | None) -> Objection:
+                           client: str) -> Objection:
     """A resident's objection through the public door (no login).
 
     Refused with 409 once the period is over (the closing instant still
     counts), 400 for a missing name, contact or text, 429 when the client
-    has objected too often in the last hour. Nothing is stored on refusal.
+    has used up the region's objections for this hour (one fixed window,
+    counted atomically by :mod:`core.ratelimit`). Nothing is stored on refusal.
     """
     notice = await session.get(Notice, notice_id) if isinstance(notice_id, int) else None
     if notice is None:
@@ -199,14 +208,10 @@ async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id
     if notice.status != "open" or now > notice.closes_at:
         raise _period_over(notice)
     name, contact, text = _objection_fields(data)
-    client_hash = hash_client(client)
-    if client_hash is not None:
-        limit = await resolve_setting(session, plugins, notice.region_code, OBJECTIONS_PER_HOUR)
-        recent = await session.scalar(select(func.count()).select_from(Objection).where(
-            Objection.client_hash == client_hash, Objection.created_at > now - timedelta(hours=1)))
-        if recent >= limit:
-            raise ApiError(429, "rate_limited", f"提交过于频繁：每小时最多 {limit} 条异议，请稍后再试",
-                           f"too many objections: at most {limit} per hour, try again later")
+    client_hash = digest(client)
+    limit = await resolve_setting(session, plugins, notice.region_code, OBJECTIONS_PER_HOUR)
+    await ratelimit.take(session, [(f"notices.objection:{client_hash}", ratelimit.Limit(limit, OBJECTION_WINDOW))],
+                         refusal=_too_many_objections(limit))
     # Locked so that the objection and the expiry job cannot cross.
     topic = await session.scalar(select(Topic).where(Topic.id == notice.topic_id).with_for_update())
     objection = Objection(notice_id=notice.id, topic_id=topic.id, name=name, contact=contact, text=text,

@@ -8,22 +8,16 @@ from litestar import Request, get, post
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clientaddr import client_address
 from core.public import service
 from core.runtime import Runtime
-
-
-def client_ip(request: Request) -> str:
-    # The socket's peer. Behind a reverse proxy this is the proxy: trusting
-    # X-Forwarded-For needs a configured list of trusted proxies first.
-    client = request.client
-    return (client.host if client and client.host else "unknown")[:45]
 
 
 @post("/public/regions/{code:str}/topics", opt={"public": True}, status_code=201,
       summary="A resident submits a topic without logging in (社会征); answers with a tracking code")
 async def submit_topic(code: str, request: Request, db: AsyncSession, runtime: Runtime,
                        data: Any = Body(default=None)) -> dict:
-    return await service.submit(db, code, data, client_ip(request), plugins=runtime.plugins)
+    return await service.submit(db, code, data, client_address(request), plugins=runtime.plugins)
 
 
 @get("/public/topics/{tracking_code:str}", opt={"public": True},

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import ratelimit
+from core.clientaddr import digest
 from core.errors import ApiError, FieldError, not_found, validation_failed
 from core.models import Region, Topic, TopicEvent, TopicFeedback
 from core.models.public import PublicReceipt
 from core.models.region import RegionLevel, ancestor_codes, level_of_code
 from core.plugins import PluginHost
 from core.procedures.registry import procedure_registry
-from core.public import ratelimit
 from core.topics import service as topics
 
 CHANNEL = "resident"
@@ -33,6 +35,11 @@ FIELDS = ("title", "description", "category", "scale", "proposer_name", "propose
 ANONYMOUS = "匿名居民"
 PUBLIC_ACTOR = "居民（公开渠道）"
 DOOR_LEVELS = (RegionLevel.street.value, RegionLevel.community.value)
+
+# Our defaults. A resident has a handful of matters at a time; a script has hundreds.
+PER_CLIENT = ratelimit.Limit(5, timedelta(minutes=10))
+# Bounds the flood one community's council has to screen, whatever the source.
+PER_REGION = ratelimit.Limit(60, timedelta(minutes=10))
 
 # No 0/O or 1/I: the code is read out over the phone and typed from paper.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -78,6 +85,14 @@ async def open_door_region(session: AsyncSession, code: str) -> Region:
     return region
 
 
+async def admit(session: AsyncSession, client_ip: str, region_code: str, *,
+                per_client: ratelimit.Limit = PER_CLIENT,
+                per_region: ratelimit.Limit = PER_REGION) -> None:
+    """Count one submission from ``client_ip`` to ``region_code``, or refuse it with 429."""
+    await ratelimit.take(session, [(f"public.client:{digest(client_ip)}", per_client),
+                                   (f"public.region:{region_code}", per_region)])
+
+
 async def submit(session: AsyncSession, region_code: str, data: Any, client_ip: str, *,
                  plugins: PluginHost) -> dict[str, Any]:
     """Take a resident's topic at ``region_code`` and hand back its receipt.
@@ -89,7 +104,7 @@ async def submit(session: AsyncSession, region_code: str, data: Any, client_ip: 
     region = await open_door_region(session, region_code)
     if not isinstance(data, Mapping):
         raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
-    log = await ratelimit.admit(session, client_ip, region.code)
+    await admit(session, client_ip, region.code)
     payload = {name: data[name] for name in FIELDS if name in data}
     payload["channel"] = CHANNEL
     name = payload.get("proposer_name")
@@ -101,7 +116,6 @@ async def submit(session: AsyncSession, region_code: str, data: Any, client_ip: 
     submitted = await session.scalar(select(TopicEvent).where(TopicEvent.topic_id == topic.id,
                                                               TopicEvent.action == topics.SUBMIT))
     submitted.actor_name = PUBLIC_ACTOR
-    log.topic_id = topic.id
     receipt = PublicReceipt(tracking_code=new_tracking_code(), topic_id=topic.id, created_at=topic.created_at)
     session.add(receipt)
     await session.flush()
