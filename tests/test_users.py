@@ -56,3 +56,39 @@ async def test_grants_and_revokes_are_in_the_audit_trail(db):
     assert entries[0].after["role"] == "street_staff" and entries[0].region_code == "330203001"
     assert entries[1].before["username"] == "auditee" and entries[1].after is None
     assert (await verify(db)).ok
+
+
+async def test_who_may_unlock_an_account(db):
+    from core.auth.service import principal_of
+    from core.auth.users import may_unlock
+    from core.authz.enforcer import Authorizer
+
+    await add_regions(db, *SMALL_TREE)
+
+    async def user(name, *grants):
+        made = await create_user(db, name, "s3cret-pass")
+        for role, code in grants:
+            await grant_role(db, made, role, code)
+        await db.flush()
+        await db.refresh(made, ["grants"])
+        return made
+
+    root = await user("root", ("platform_admin", None))
+    ningbo = await user("ningbo_admin", ("city_admin", "3302"))
+    street = await user("street", ("street_staff", "330203001"))
+    local = await user("local", ("council_member", "330203001001"), ("resident", "330205001001"))
+    both_cities = await user("both", ("council_member", "330203001001"), ("council_member", "620502001001"))
+    no_grants = await user("nobody_much")
+    authorizer = Authorizer()
+    await authorizer.load(db)
+
+    def may(actor, target):
+        return may_unlock(authorizer, principal_of(actor), target)
+
+    assert all(may(root, target) for target in (ningbo, local, both_cities, no_grants))
+    assert may(ningbo, local) and may(ningbo, street)
+    # One grant outside the city, no grant at all, or a platform admin: beyond a city admin.
+    assert not may(ningbo, both_cities)
+    assert not may(ningbo, no_grants)
+    assert not may(ningbo, root)
+    assert not may(street, local)

@@ -14,7 +14,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.users import create_user, get_user, grant_role, parse_role, revoke_role
+from core.auth import throttle
+from core.auth.users import create_user, get_user, grant_role, parse_role, revoke_role, set_password
 from core.config import Config
 from core.db import transaction
 from core.errors import ApiError
@@ -60,7 +61,7 @@ def users() -> None:
 @users.command("create")
 @click.option("--username", required=True, help="Login name: 3–64 letters, digits, '_', '.' or '-'.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 8 characters (asked for when omitted).")
+              help="See the password policy in README (asked for when omitted).")
 @click.option("--display-name", default="", help="Name shown in the interface (defaults to the username).")
 @click.option("--role", default=None, help="A role to grant straight away, e.g. city_admin.")
 @click.option("--region", default=None, help="Division code the role is granted at.")
@@ -123,3 +124,30 @@ def list_command() -> None:
         grants = ", ".join(sorted(_grant_label(g.role, g.region_code) for g in user.grants)) or "-"
         state = "" if user.is_active else " [inactive]"
         click.echo(f"{user.username}\t{user.display_name}{state}\t{grants}")
+
+
+@users.command("unlock")
+@click.argument("username")
+def unlock_command(username: str) -> None:
+    """Lift the login delay or lock of USERNAME's account (解锁账号)."""
+
+    async def work(session: AsyncSession) -> bool:
+        await get_user(session, username)
+        return await throttle.unlock(session, username, actor="cli")
+
+    was_locked = _run(work)
+    click.echo(f"unlocked {username}" if was_locked else f"{username} was not locked")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when omitted).")
+def set_password_command(username: str, password: str) -> None:
+    """Reset USERNAME's password and end all their sessions (重置密码)."""
+
+    async def work(session: AsyncSession) -> int:
+        return await set_password(session, await get_user(session, username), password, actor="cli")
+
+    revoked = _run(work)
+    click.echo(f"password of {username} set; {revoked} session(s) ended")

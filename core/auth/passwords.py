@@ -6,8 +6,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-MIN_PASSWORD_LENGTH = 8
-
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)

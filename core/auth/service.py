@@ -5,15 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import clock
+from core.audit.service import record
+from core.auth import throttle
 from core.auth.passwords import hash_password, verify_password
+from core.auth.policy import check_password
 from core.auth.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
 from core.authz.principal import Principal
 from core.authz.roles import Role
 from core.config import Config
-from core.errors import ApiError, forbidden, unauthorized
+from core.db import transaction
+from core.errors import ApiError, FieldError, forbidden, unauthorized, validation_failed
 from core.models import AuthToken, RoleGrant, User
 
 # Verified against when the username is unknown, so that a wrong username
@@ -54,8 +58,47 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     return user
 
 
-async def login(session: AsyncSession, config: Config, username: str, password: str) -> LoginResult:
-    user = await authenticate(session, username, password)
+class FailureCounted(Exception):
+    """A wrong password was counted in the session: commit that, then answer with ``error``."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message_en)
+        self.error = error
+
+
+async def _committing_failures(sessions: async_sessionmaker[AsyncSession], work):
+    # The request's own transaction rolls back on an error answer, which
+    # would un-count the failure; so these run in a transaction of their own.
+    async with transaction(sessions) as session:
+        try:
+            return await work(session)
+        except FailureCounted as counted:
+            failure = counted.error
+    raise failure
+
+
+async def login(session: AsyncSession, config: Config, username: str, password: str,
+                address: str = "unknown") -> LoginResult:
+    """Log in through the throttle (core.auth.throttle); a wrong pair raises :class:`FailureCounted`."""
+    gate = await throttle.open_gate(session, throttle.ThrottleSettings.from_env(), username, address)
+    try:
+        user = await authenticate(session, username, password)
+    except ApiError as err:
+        if err.status_code != 401:
+            raise
+        await gate.failed(session)
+        raise FailureCounted(err) from None
+    await gate.succeeded(session)
+    return await _issue_token(session, config, user)
+
+
+async def login_committed(sessions: async_sessionmaker[AsyncSession], config: Config, username: str,
+                          password: str, address: str) -> LoginResult:
+    """:func:`login` in a transaction of its own that keeps a counted failure."""
+    return await _committing_failures(sessions, lambda session: login(session, config, username, password, address))
+
+
+async def _issue_token(session: AsyncSession, config: Config, user: User) -> LoginResult:
     token = new_token()
     now = clock.now()
     expires_at = now + timedelta(hours=config.token_ttl_hours)
@@ -110,3 +153,36 @@ async def logout(session: AsyncSession, token: str) -> bool:
         update(AuthToken).where(AuthToken.token_hash == hash_token(token), AuthToken.revoked_at.is_(None))
         .values(revoked_at=clock.now()))
     return result.rowcount > 0
+
+
+def wrong_current_password() -> ApiError:
+    return validation_failed(FieldError("current_password", "当前密码不正确", "the current password is wrong"))
+
+
+async def change_password(sessions: async_sessionmaker[AsyncSession], principal: Principal, current_token: str,
+                          current_password: str, new_password: str, address: str) -> int:
+    """Set a new password for the logged-in user and end their other sessions (how many is returned).
+
+    A wrong current password counts as a failed login, so this cannot be
+    used to guess around the login throttle.
+    """
+
+    async def work(session: AsyncSession) -> int:
+        gate = await throttle.open_gate(session, throttle.ThrottleSettings.from_env(), principal.username, address)
+        user = await session.get(User, principal.user_id)
+        if user is None or not verify_password(user.password_hash, current_password):
+            await gate.failed(session)
+            raise FailureCounted(wrong_current_password())
+        check_password(new_password, user.username, field="new_password")
+        user.password_hash = hash_password(new_password)
+        now = clock.now()
+        revoked = await session.execute(
+            update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None),
+                                    AuthToken.token_hash != hash_token(current_token))
+            .values(revoked_at=now))
+        await gate.succeeded(session)
+        await record(session, actor=principal, action="user.password_change", object_type="user",
+                     object_id=user.id, after={"username": user.username, "sessions_revoked": revoked.rowcount})
+        return revoked.rowcount
+
+    return await _committing_failures(sessions, work)

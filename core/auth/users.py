@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from core import clock
 from core.audit.changes import record_role_grant, record_role_revoke
+from core.audit.service import record
+from core.auth.passwords import hash_password
+from core.auth.policy import check_password, password_problems
+from core.authz.enforcer import ANY_CITY, Authorizer
+from core.authz.principal import Principal
 from core.authz.roles import GRANT_LEVELS, ROLE_LABELS, Role
 from core.errors import FieldError, not_found, validation_failed
-from core.models import Region, RoleGrant, User
+from core.models import AuthToken, Region, RoleGrant, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 
@@ -26,14 +31,13 @@ def parse_role(value: str) -> Role:
 
 
 async def create_user(session: AsyncSession, username: str, password: str, display_name: str = "") -> User:
-    """Create an active user. Raises a field-level validation error for a bad or taken username."""
+    """Create an active user. Raises a field-level validation error for a bad or taken username
+    or a password the policy (core.auth.policy) refuses."""
     errors = []
     if not USERNAME_RE.match(username or ""):
         errors.append(FieldError("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符",
                                  "username must be 3–64 letters, digits, '_', '.' or '-'"))
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError("password", f"密码至少 {MIN_PASSWORD_LENGTH} 位",
-                                 f"password must have at least {MIN_PASSWORD_LENGTH} characters"))
+    errors.extend(FieldError("password", zh, en) for zh, en in password_problems(password, username))
     if errors:
         raise validation_failed(*errors)
     if await session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -107,3 +111,36 @@ async def revoke_role(session: AsyncSession, user: User, role: str | Role, regio
     await record_role_revoke(session, actor=actor, user_id=user.id, username=user.username, role=role.value,
                              region_code=region_code)
     return True
+
+
+UNLOCK_ACTION = "user.unlock"
+
+
+def may_unlock(authorizer: Authorizer, principal: Principal, user: User) -> bool:
+    """Whether ``principal`` may lift ``user``'s login lock.
+
+    A platform admin may unlock anyone. Anyone else needs ``user.unlock`` at
+    every region the user holds a grant at, so a city admin reaches the
+    accounts of their own city and no further; an account with no grants,
+    or a platform admin's, is the platform admin's alone.
+    """
+    if any(role is Role.platform_admin and authorizer.role_may(role, ANY_CITY, UNLOCK_ACTION)
+           for role, _ in principal.grants):
+        return True
+    codes = [grant.region_code for grant in user.grants]
+    if not codes or any(code is None for code in codes):
+        return False
+    return all(authorizer.allowed(principal, UNLOCK_ACTION, code) for code in codes)
+
+
+async def set_password(session: AsyncSession, user: User, password: str, *, actor: object) -> int:
+    """An administrator's reset: apply the policy, store the new hash and end
+    every session of the user (how many is returned). Audited, without the password."""
+    check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    revoked = await session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
+                                                            AuthToken.revoked_at.is_(None))
+                                    .values(revoked_at=clock.now()))
+    await record(session, actor=actor, action="user.password_reset", object_type="user", object_id=user.id,
+                 after={"username": user.username, "sessions_revoked": revoked.rowcount})
+    return revoked.rowcount

@@ -1,5 +1,5 @@
 """Every table of the core, imported here so the metadata is complete."""
-from core.models.account import AuthToken, RoleGrant, User
+from core.models.account import AuthToken, LoginThrottle, RoleGrant, User
 from core.models.audit import AuditEntry, AuditHead
 from core.models.authz import AuthzPolicy
 from core.models.council import Council, CouncilDocument, CouncilMember, CouncilTerm
@@ -10,6 +10,7 @@ from core.models.settings import RegionPlugin, RegionSetting
 from core.models.topic import ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
 from core.models import consultation  # noqa: F401  (research, meetings, votes, outcomes)
 from core.models import attachment, public  # noqa: F401  (tables of the residents' door and of attachments)
+from core.models import ratelimit  # noqa: F401  (rate-limit windows of the public door and objections)
 from core.models import implementation, notice  # noqa: F401  (公示 and objections; tasks, ratings, notifications)
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "AuditHead",
     "AuthToken",
     "AuthzPolicy",
+    "LoginThrottle",
     "Council",
     "CouncilDocument",
     "CouncilMember",

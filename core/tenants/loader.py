@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.passwords import MIN_PASSWORD_LENGTH
+from core.auth.policy import password_problems
 from core.audit.changes import record_setting_change
 from core.auth.users import USERNAME_RE, create_user, grant_role
 from core.authz.roles import GRANT_LEVELS, Role
@@ -382,9 +382,8 @@ def _check_user(problems: _Problems, where: str, raw: dict, city: str | None,
         problems.add(f"{where}.username", "用户名须为 3–64 位字母、数字、下划线、点或连字符",
                      "username must be 3–64 letters, digits, '_', '.' or '-'")
         ok = False
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        problems.add(f"{where}.password", f"密码须为至少 {MIN_PASSWORD_LENGTH} 位的字符串",
-                     f"password must be a string of at least {MIN_PASSWORD_LENGTH} characters")
+    for zh, en in password_problems(password, username if isinstance(username, str) else None):
+        problems.add(f"{where}.password", zh, en)
         ok = False
     if not isinstance(display_name, str):
         problems.add(f"{where}.display_name", "应为字符串", "must be a string")
