@@ -86,7 +86,7 @@ async def test_altered_timestamp_or_actor_is_named(db):
     assert (report.ok, report.bad_entry_id, report.reason) == (False, 2, "altered")
 
 
-async def test_rewritten_entry_with_recomputed_hash_breaks_the_next_link(db):
+async def test_rewritten_entry_with_recomputed_unkeyed_hash_is_named_itself(db):
     await _append(db, 4)
     row = await db.get(AuditEntry, 2)
     forged = entry_hash(at=row.at, actor_user_id=row.actor_user_id, actor_label="forger",
@@ -95,7 +95,18 @@ async def test_rewritten_entry_with_recomputed_hash_breaks_the_next_link(db):
     await db.execute(text("UPDATE audit_entries SET actor_label = 'forger', hash = :h WHERE id = 2"), {"h": forged})
     await db.commit()
     report = await verify(db)
-    assert not report.ok and report.bad_entry_id == 3
+    # Keyed: a hash anyone can compute no longer passes, so the rewritten entry itself is named.
+    assert (report.ok, report.bad_entry_id, report.reason) == (False, 2, "altered")
+    assert "MAC" in report.detail
+
+
+async def test_new_entries_are_sealed_with_the_key_not_plain_sha256(db):
+    await _append(db, 1)
+    row = await db.get(AuditEntry, 1)
+    unkeyed = entry_hash(at=row.at, actor_user_id=row.actor_user_id, actor_label=row.actor_label,
+                         region_code=row.region_code, action=row.action, object_type=row.object_type,
+                         object_id=row.object_id, before=row.before, after=row.after, prev_hash=row.prev_hash)
+    assert row.scheme == "hmac-sha256" and row.hash != unkeyed
 
 
 async def test_removed_entry_is_named(db):
@@ -186,15 +197,17 @@ async def test_role_and_setting_changes_are_recorded(db):
     assert (await verify(db)).ok
 
 
-async def test_cli_verify_exit_codes(db, database_url):
+async def test_cli_verify_exit_codes(db, database_url, tmp_path):
     await _append(db, 3)
     runner = CliRunner()
+    # The key is in the test's data directory, not the default one.
+    args = ["verify", "--database-url", database_url, "--data-dir", str(tmp_path)]
     # The command runs its own event loop, so keep it off the test's.
-    ok = await asyncio.to_thread(runner.invoke, audit_cli, ["verify", "--database-url", database_url])
+    ok = await asyncio.to_thread(runner.invoke, audit_cli, args)
     assert ok.exit_code == 0, ok.output
     assert "3 entries" in ok.output
     await db.execute(text("UPDATE audit_entries SET object_id = '999' WHERE id = 2"))
     await db.commit()
-    bad = await asyncio.to_thread(runner.invoke, audit_cli, ["verify", "--database-url", database_url])
+    bad = await asyncio.to_thread(runner.invoke, audit_cli, args)
     assert bad.exit_code == 1
     assert "entry 2" in bad.output and "altered" in bad.output

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_
 
-from core import clock
+from core import clock, ratelimit
+from core.audit.jobs import CHECKPOINT_SCHEDULE
 from core.jobs import ScheduledJob, job
 from core.models.account import AuthToken
 from core.plugins import hookimpl
@@ -31,6 +32,13 @@ async def purge_expired_tokens(runtime, grace_days: int = TOKEN_GRACE.days) -> i
     return result.rowcount
 
 
+@job(name="core.purge_rate_limit_windows", max_retries=3)
+async def purge_rate_limit_windows(runtime) -> int:
+    """Delete rate-limit windows that have ended (they never count again)."""
+    async with runtime.sessions() as session, session.begin():
+        return await ratelimit.purge(session)
+
+
 @hookimpl(trylast=True)
 def yishi_scheduled_jobs():
     return [
@@ -40,5 +48,12 @@ def yishi_scheduled_jobs():
             cron="30 19 * * *",
             job="core.purge_expired_tokens",
             description="Delete login tokens expired or revoked more than 7 days ago.",
-        )
+        ),
+        ScheduledJob(
+            name="core.purge_rate_limit_windows",
+            cron="40 19 * * *",
+            job="core.purge_rate_limit_windows",
+            description="Delete rate-limit windows that have ended.",
+        ),
+        CHECKPOINT_SCHEDULE,
     ]

@@ -1,7 +1,8 @@
 """The audit trail: an append-only, hash-chained log of every change.
 
-Each entry stores the hash of the one before it, so altering, removing or
-reordering an entry breaks the chain where it happened (``yishi audit verify``).
+Each entry stores the MAC of the one before it, so altering, removing or
+reordering an entry breaks the chain where it happened (``yishi audit verify``);
+the MAC is keyed with a secret kept outside the database (see core/audit/README.md).
 Entry ids are handed out by the single-row ``audit_head`` table, not by a
 sequence: a sequence leaves gaps on rollback, and a gap must mean removal.
 """
@@ -17,6 +18,10 @@ from core.db import Base, UTCDateTime, code_column_type
 
 # The prev_hash of the first entry.
 GENESIS_HASH = "0" * 64
+# ``scheme``: entries written before the chain was keyed (migration 0015) keep
+# their plain SHA-256; every entry since is HMAC-SHA256 with the audit key.
+LEGACY_SCHEME = "sha256"
+KEYED_SCHEME = "hmac-sha256"
 
 
 class AuditEntry(Base):
@@ -37,7 +42,9 @@ class AuditEntry(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The entry's seal under ``scheme``; the next entry's prev_hash is this.
     hash: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[str] = mapped_column(String(16), default=KEYED_SCHEME)
 
     __table_args__ = (
         Index("ix_audit_entries_region_code", "region_code"),
