@@ -1,6 +1,7 @@
 """The Litestar application factory."""
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Router, get
@@ -8,19 +9,29 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.types import Scope
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import read_only
 from core.errors import EXCEPTION_HANDLERS
+from core.security.headers import add_security_headers
+from core.security.middleware import security_middleware
 from core.runtime import Runtime
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger("yishi.health")
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+# Methods that change nothing: their transaction need not hold SQLite's write lock.
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def provide_db_session(state: State, scope: Scope) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler returns, rolled back if it raises."""
     runtime: Runtime = state.runtime
-    async with runtime.sessions() as session:
+    sessions = runtime.read_sessions if scope.get("method") in READING_METHODS else runtime.sessions
+    async with sessions() as session:
         async with session.begin():
             yield session
 
@@ -31,22 +42,32 @@ def provide_runtime(state: State) -> Runtime:
 
 @get("/healthz", opt={"public": True}, summary="Health of the database and the broker")
 async def healthz(state: State) -> dict:
+    # The answer names the failing part only: a driver's message can carry host names,
+    # paths or user names, so it goes to the server log instead.
     runtime: Runtime = state.runtime
     report: dict = {"status": "ok"}
     try:
-        async with runtime.engine.connect() as conn:
+        # Read-only: on SQLite the check must not queue behind writers for the write lock.
+        async with read_only(runtime.engine).connect() as conn:
             await conn.execute(text("SELECT 1"))
         report["database"] = {"status": "ok", "backend": runtime.engine.dialect.name}
     except Exception as exc:  # a down database is what this endpoint reports
-        report["database"] = {"status": "error", "detail": str(exc)[:200]}
-        report["status"] = "error"
+        log.error("health check: database failed: %s", exc)
+        report["database"] = {"status": "error", "backend": runtime.engine.dialect.name,
+                              "detail": "database check failed"}
     jobs = runtime.extras.get("jobs")
     if jobs is not None:
-        report["broker"] = await jobs.health()
-        if report["broker"]["status"] != "ok":
-            report["status"] = "error"
+        broker = await jobs.health()
+        if broker["status"] != "ok":
+            log.error("health check: broker failed: %s", broker.get("detail"))
+            broker = {"status": "error", "backend": broker.get("backend"), "detail": "broker check failed"}
+        report["broker"] = broker
     else:
         report["broker"] = {"status": "ok", "backend": "none"}
+    failed = [part for part in ("database", "broker") if report[part]["status"] != "ok"]
+    if failed:
+        report["status"] = "error"
+        report["failed"] = failed
     from litestar import Response
 
     return Response(report, status_code=200 if report["status"] == "ok" else 503)
@@ -54,6 +75,7 @@ async def healthz(state: State) -> dict:
 
 def api_route_handlers(runtime: Runtime) -> list:
     from core.attachments.routes import ROUTES as ATTACHMENT_ROUTES
+    from core.catalogue.routes import ROUTES as CATALOGUE_ROUTES
     from core.compliance.routes import ROUTES as COMPLIANCE_ROUTES
     from core.auth.routes import ROUTES as AUTH_ROUTES
     from core.consultation.routes import ROUTES as MEETING_ROUTES
@@ -69,7 +91,7 @@ def api_route_handlers(runtime: Runtime) -> list:
 
     return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
             *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES,
-            *COMPLIANCE_ROUTES, *PROCEDURE_ROUTES]
+            *COMPLIANCE_ROUTES, *PROCEDURE_ROUTES, *CATALOGUE_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:
@@ -103,6 +125,9 @@ def create_app(runtime: Runtime | None = None) -> Litestar:
                       "principal": Provide(provide_principal, sync_to_thread=False),
                       "region_scope": Provide(provide_region_scope)},
         guards=[authorization_guard],
+        # Origin/CSRF and content-type checks on unsafe requests; headers on every answer.
+        middleware=[security_middleware],
+        before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"runtime": runtime}),
         on_startup=[on_startup],

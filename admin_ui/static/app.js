@@ -36,12 +36,21 @@ const t = (key, vars = {}) =>
   (TEXT[lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 const $ = (sel) => document.querySelector(sel);
 
+// The server refuses a cookie-authenticated change unless it echoes the yishi_csrf cookie
+// in X-CSRF-Token: another site's form can carry our cookies but not set that header.
+// /me hands the value out too, for a session whose cookie predates it.
+let csrfFromMe = "";
+const csrfToken = () => {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("yishi_csrf="));
+  return found ? decodeURIComponent(found.slice("yishi_csrf=".length)) : csrfFromMe;
+};
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
 async function api(path, options = {}) {
-  const res = await fetch("/api/v1" + path, {
-    credentials: "same-origin",
-    ...options,
-    headers: { "Accept-Language": lang, "Content-Type": "application/json", ...(options.headers || {}) },
-  });
+  const method = (options.method || "GET").toUpperCase();
+  const headers = { "Accept-Language": lang, "Content-Type": "application/json", ...(options.headers || {}) };
+  if (!SAFE_METHODS.includes(method)) headers["X-CSRF-Token"] = csrfToken();
+  const res = await fetch("/api/v1" + path, { credentials: "same-origin", ...options, headers });
   const body = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const err = new Error(body && body.error ? body.error.message : res.statusText);
@@ -191,6 +200,7 @@ async function showHome() {
   let me;
   try {
     me = await api("/me");
+    csrfFromMe = me.csrf_token || "";
   } catch (err) {
     $("#login-view").hidden = false;
     $("#home-view").hidden = true;
