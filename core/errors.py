@@ -140,7 +140,45 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     return _respond(request, err)
 
 
+# Seconds a client is told to wait while the database is unreachable (our default: a
+# PostgreSQL restart takes a few seconds).
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached right now.
+
+    A refused or dropped connection, a server starting up or shutting down,
+    SQLite busy past its timeout: the request may succeed if tried again, so it
+    is a 503, not a 500. Constraint and programming errors are not among them.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (sa_exc.IntegrityError, sa_exc.ProgrammingError, sa_exc.DataError)):
+            return False
+        if isinstance(exc, (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)):
+            return True
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        if type(exc).__module__.startswith("asyncpg") and type(exc).__name__ in (
+                "CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError",
+                "AdminShutdownError", "CrashShutdownError", "TooManyConnectionsError"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        err = ApiError(503, "database_unavailable", "数据库暂时无法访问，请稍后重试",
+                       "the database is unavailable for the moment, try again shortly")
+        response = _respond(request, err)
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     err = ApiError(HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "服务器内部错误，已记录", "internal server error, logged")
     return _respond(request, err)
