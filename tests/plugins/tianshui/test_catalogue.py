@@ -4,6 +4,7 @@ Tianshui topic against a 九不议 kind over HTTP rejects it citing the item
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -132,3 +133,30 @@ async def test_only_tianshui_items_may_be_cited_and_nothing_is_written_otherwise
         assert field["field"] == "catalogue_item" and cited in field["message_zh"]
     shown = await api.get(f"/api/v1/topics/{topic_id}", headers=api.headers_of["jinbu_secretary"])
     assert shown.json()["status"] == "open" and shown.json()["screening"] == []
+
+
+SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
+
+
+def test_the_quoted_paragraph_is_the_seed_file_s_own():
+    [seed] = SEEDS.glob("000_*.txt")
+    assert SEED_PARAGRAPH in seed.read_text(encoding="utf-8")
+
+
+async def test_the_catalogue_route_lists_nine_and_nine_verbatim_for_a_community(api):
+    """A screener reads the items in force with their numbers, not item keys from a README;
+    residents read the same catalogue on the community's public page without logging in."""
+    yi_part, buyi_part = SEED_PARAGRAPH.split("“九不议”")
+    staff = await api.get(f"/api/v1/regions/{COMMUNITY}/catalogue", headers=api.headers_of["jinbu_secretary"])
+    public = await api.get(f"/api/v1/public/regions/{COMMUNITY}/catalogue")
+    for answer in (staff, public):
+        assert answer.status_code == 200, answer.text
+        kinds = {k["kind"]: k for k in answer.json()["kinds"]}
+        assert [i["text_zh"] for i in kinds["admissible"]["items"]] == _seed_items(yi_part)
+        assert [i["text_zh"] for i in kinds["excluded"]["items"]] == _seed_items(buyi_part)
+        assert [i["number"] for i in kinds["excluded"]["items"]] == list(range(1, 10))
+        routes = {i["number"]: i["route"] for i in kinds["excluded"]["items"] if i["route"]}
+        assert routes[5]["title_zh"] == "提请上级协商" and routes[8]["title_zh"] == "转交职能部门办理"
+    # The public twin opens only at a street or community that exists.
+    assert (await api.get(f"/api/v1/public/regions/{CITY}/catalogue")).status_code == 404
+    assert (await api.get("/api/v1/public/regions/620502001999/catalogue")).status_code == 404
