@@ -3,12 +3,12 @@
 own region, 404 when the caller may not read it)."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, MultipartBody
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,9 +22,9 @@ from core.runtime import Runtime
 @post("/regions/{code:str}/attachments", opt={"action": service.UPLOAD}, status_code=201,
       request_max_body_size=service.MAX_REQUEST_BYTES,
       summary="Upload a photo or document (JPEG, PNG, PDF, DOCX, XLSX; at most 10 MB) as multipart form data")
-async def upload_attachment(code: str, db: AsyncSession, principal: Principal, runtime: Runtime,
-                            data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-                            ) -> dict:
+async def upload_attachment(code: FromPath[str], db: NamedDependency[AsyncSession],
+                            principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                            data: MultipartBody[dict[str, Any]]) -> dict:
     # Taken as a form rather than a bare UploadFile: Litestar answers a form
     # without any file with a 500 in that case, and the client deserves a 400.
     upload = data.get(service.FIELD)
@@ -41,8 +41,8 @@ async def upload_attachment(code: str, db: AsyncSession, principal: Principal, r
 
 @get("/attachments/{attachment_id:int}", opt={"action": service.READ},
      summary="Download an attachment the caller may read")
-async def download_attachment(attachment_id: int, db: AsyncSession, principal: Principal,
-                              runtime: Runtime) -> File:
+async def download_attachment(attachment_id: FromPath[int], db: NamedDependency[AsyncSession],
+                              principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> File:
     authorizer = await get_authorizer(runtime)
     attachment, path = await service.load_for_download(db, principal, attachment_id, authorizer=authorizer,
                                                        upload_dir=runtime.config.upload_dir)

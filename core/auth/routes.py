@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,7 +124,7 @@ async def change_password_route(request: Request, data: JSONBody[PasswordChangeI
 
 @post("/users/{username:str}/unlock", opt={"action": UNLOCK_ACTION}, status_code=200,
       summary="Lift the login delay or lock of an account (platform admin; city admin within their city)")
-async def unlock_route(username: str, principal: NamedDependency[Principal], db: NamedDependency[AsyncSession],
+async def unlock_route(username: FromPath[str], principal: NamedDependency[Principal], db: NamedDependency[AsyncSession],
                        runtime: NamedDependency[Runtime]) -> dict:
     user = await db.scalar(select(User).where(User.username == username))
     if user is None or not may_unlock(await get_authorizer(runtime), principal, user):

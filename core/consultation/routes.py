@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.enforcer import get_authorizer
@@ -47,7 +47,7 @@ async def _plan_notice_days(db: AsyncSession, runtime: Runtime, region_code: str
 @post("/regions/{code:str}/meetings", opt=MANAGE, status_code=201, summary="Schedule a meeting of the council")
 async def create_meeting(code: FromPath[str], db: NamedDependency[AsyncSession],
                          principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                         data: dict[str, Any] | None = Body(default=None)) -> dict:
+                         data: JSONBody[dict[str, Any] | None] = None) -> dict:
     hooks = await hooks_for_region(db, runtime.plugins, code)
     meeting = await service.create_meeting(db, principal, code, data, hooks=hooks)
     return await service.meeting_view(db, meeting, hooks=hooks)
@@ -80,7 +80,7 @@ async def meeting_detail(meeting_id: FromPath[int], db: NamedDependency[AsyncSes
       summary="Publish the meeting's plan (议事方案) in advance")
 async def publish_plan(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                       data: dict[str, Any] | None = Body(default=None)) -> dict:
+                       data: JSONBody[dict[str, Any] | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.publish_plan(db, principal, meeting, data)
     return await _view(db, runtime, meeting)
@@ -90,7 +90,7 @@ async def publish_plan(meeting_id: FromPath[int], db: NamedDependency[AsyncSessi
       summary="Record who attended: present = [{member_id} | {name}]")
 async def attendance(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                      principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                     data: dict[str, Any] | None = Body(default=None)) -> dict:
+                     data: JSONBody[dict[str, Any] | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.record_attendance(db, principal, meeting, data,
                                     plan_notice_days=await _plan_notice_days(db, runtime, meeting.region_code))
@@ -101,7 +101,7 @@ async def attendance(meeting_id: FromPath[int], db: NamedDependency[AsyncSession
       summary="Append speakers and their points to the minutes")
 async def minutes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                   principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                  data: dict[str, Any] | None = Body(default=None)) -> dict:
+                  data: JSONBody[dict[str, Any] | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     await service.add_minutes(db, principal, meeting, data)
     return await _view(db, runtime, meeting)
@@ -111,7 +111,7 @@ async def minutes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
       summary="Record the vote on an agenda topic (by member, or tallies); quorum is judged here")
 async def votes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                 principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                data: dict[str, Any] | None = Body(default=None)) -> dict:
+                data: JSONBody[dict[str, Any] | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
     ratio = await resolve_setting(db, runtime.plugins, meeting.region_code, service.QUORUM_SETTING)
     await service.record_vote(db, principal, meeting, data, quorum_ratio=float(ratio),

@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from litestar import get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
@@ -92,7 +92,7 @@ async def council_detail(code: FromPath[str], db: NamedDependency[AsyncSession],
 
 
 @put("/regions/{code:str}/council", opt=MANAGE, summary="Name the council and its venue (creates it if needed)")
-async def council_edit(code: FromPath[str], data: CouncilEdit, db: NamedDependency[AsyncSession],
+async def council_edit(code: FromPath[str], data: JSONBody[CouncilEdit], db: NamedDependency[AsyncSession],
                        runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
     await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
@@ -112,7 +112,7 @@ async def council_members(code: FromPath[str], db: NamedDependency[AsyncSession]
 
 
 @post("/regions/{code:str}/council/members", opt=MANAGE, summary="Seat a member (creates the council if needed)")
-async def council_member_add(code: FromPath[str], data: MemberData, db: NamedDependency[AsyncSession],
+async def council_member_add(code: FromPath[str], data: JSONBody[MemberData], db: NamedDependency[AsyncSession],
                              runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
     change = await service.add_member(db, council, data, actor=principal, hooks=await _hooks(db, runtime, code))
@@ -120,7 +120,7 @@ async def council_member_add(code: FromPath[str], data: MemberData, db: NamedDep
 
 
 @put("/regions/{code:str}/council/members/{member_id:int}", opt=MANAGE, summary="Correct a member's details")
-async def council_member_edit(code: FromPath[str], member_id: FromPath[int], data: MemberData,
+async def council_member_edit(code: FromPath[str], member_id: FromPath[int], data: JSONBody[MemberData],
                               db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
                               principal: NamedDependency[Principal]) -> dict:
     council = await _existing(db, code)
@@ -131,7 +131,7 @@ async def council_member_edit(code: FromPath[str], member_id: FromPath[int], dat
 
 @post("/regions/{code:str}/council/members/{member_id:int}/leave", opt=MANAGE, status_code=200,
       summary="Record that a member left (the history keeps them)")
-async def council_member_leave(code: FromPath[str], member_id: FromPath[int], data: MemberLeave,
+async def council_member_leave(code: FromPath[str], member_id: FromPath[int], data: JSONBody[MemberLeave],
                                db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
                                principal: NamedDependency[Principal]) -> dict:
     council = await _existing(db, code)
@@ -149,7 +149,7 @@ async def council_terms(code: FromPath[str], db: NamedDependency[AsyncSession]) 
 
 @post("/regions/{code:str}/council/terms", opt=MANAGE,
       summary="Start the next term, carrying over the members who have not left")
-async def council_term_start(code: FromPath[str], data: TermStart, db: NamedDependency[AsyncSession],
+async def council_term_start(code: FromPath[str], data: JSONBody[TermStart], db: NamedDependency[AsyncSession],
                              runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
     change = await service.start_term(db, council, data.starts_on, data.ends_on, actor=principal,
@@ -168,7 +168,7 @@ async def council_documents(code: FromPath[str], db: NamedDependency[AsyncSessio
 
 @post("/regions/{code:str}/council/documents", opt=MANAGE,
       summary="File an uploaded attachment as a council document (creates the council if needed)")
-async def council_document_file(code: FromPath[str], data: DocumentData, db: NamedDependency[AsyncSession],
+async def council_document_file(code: FromPath[str], data: JSONBody[DocumentData], db: NamedDependency[AsyncSession],
                                 principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
     return service.document_dict(await service.file_document(db, council, data, actor=principal))

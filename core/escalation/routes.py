@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import get, post
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.enforcer import get_authorizer
@@ -25,8 +26,8 @@ from core.topics import service as topics
 
 @post("/topics/{topic_id:int}/escalate", opt={"action": service.ESCALATION_MANAGE}, status_code=200,
       summary="Move a topic up to the council of its affected communities' lowest common ancestor")
-async def escalate(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                   data: dict[str, Any] | None = Body(default=None)) -> dict:
+async def escalate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                   runtime: NamedDependency[Runtime], data: JSONBody[dict[str, Any] | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
     await service.request_escalation(db, principal, topic_id, data, plugins=runtime.plugins, authorizer=authorizer)
     return await topics.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
@@ -34,16 +35,17 @@ async def escalate(topic_id: int, db: AsyncSession, principal: Principal, runtim
 
 @get("/regions/{code:str}/escalations", opt={"action": service.ESCALATION_READ},
      summary="Topics escalated to this region's council, newest first")
-async def escalation_inbox(code: str, db: AsyncSession, runtime: Runtime, status: str | None = None,
-                           page: int = 1, page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+async def escalation_inbox(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                           status: FromQuery[str | None] = None, page: FromQuery[int] = 1,
+                           page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
     return await service.escalation_inbox(db, code, Paging.checked(page, page_size), plugins=runtime.plugins,
                                           status=status)
 
 
 @post("/topics/{topic_id:int}/upward-reports", opt={"action": service.REPORT_MANAGE}, status_code=201,
       summary="File a proposal or social-opinion bulletin from a topic to the level above")
-async def file_report(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                      data: dict[str, Any] | None = Body(default=None)) -> dict:
+async def file_report(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                      runtime: NamedDependency[Runtime], data: JSONBody[dict[str, Any] | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
     report = await service.file_upward_report(db, principal, topic_id, data, authorizer=authorizer)
     return service.report_dict(report)
@@ -51,8 +53,8 @@ async def file_report(topic_id: int, db: AsyncSession, principal: Principal, run
 
 @get("/regions/{code:str}/upward-reports", opt={"action": service.REPORT_READ},
      summary="Reports filed to this region from the level below, newest first")
-async def report_inbox(code: str, db: AsyncSession, status: str | None = None, page: int = 1,
-                       page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+async def report_inbox(code: FromPath[str], db: NamedDependency[AsyncSession], status: FromQuery[str | None] = None,
+                       page: FromQuery[int] = 1, page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
     if status is not None and status not in REPORT_STATUSES:
         raise validation_failed(FieldError("status", f"未知的状态“{status}”，应为：{'、'.join(REPORT_STATUSES)}",
                                            f"unknown status '{status}', expected one of: "
@@ -62,22 +64,25 @@ async def report_inbox(code: str, db: AsyncSession, status: str | None = None, p
 
 @get("/upward-reports/{report_id:int}", opt={"action": service.REPORT_READ},
      summary="One upward report, as the filing council follows it")
-async def report_detail(report_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def report_detail(report_id: FromPath[int], db: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
     return service.report_dict(await service.load_report(db, principal, report_id, authorizer=authorizer))
 
 
 @post("/upward-reports/{report_id:int}/accept", opt={"action": service.REPORT_MANAGE}, status_code=200,
       summary="The level above accepts a report")
-async def accept_report(report_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def accept_report(report_id: FromPath[int], db: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
     return service.report_dict(await service.accept_upward_report(db, principal, report_id, authorizer=authorizer))
 
 
 @post("/upward-reports/{report_id:int}/answer", opt={"action": service.REPORT_MANAGE}, status_code=200,
       summary="The level above answers a report")
-async def answer_report(report_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                        data: dict[str, Any] | None = Body(default=None)) -> dict:
+async def answer_report(report_id: FromPath[int], db: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                        data: JSONBody[dict[str, Any] | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
     report = await service.answer_upward_report(db, principal, report_id, data, authorizer=authorizer)
     return service.report_dict(report)

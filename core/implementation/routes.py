@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import get, post
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.guard import AUTHENTICATED
@@ -27,14 +28,15 @@ Payload = dict[str, Any] | None
 
 @get("/topics/{topic_id:int}/implementation", opt={"action": READ},
      summary="A topic's tasks and progress, supervision notes, ratings and evaluation reports")
-async def implementation(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def implementation(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     return await service.topic_implementation(db, principal, topic_id, authorizer=await get_authorizer(runtime))
 
 
 @post("/topics/{topic_id:int}/tasks", opt={"action": service.MANAGE}, status_code=201,
       summary="Set an implementation task: responsible party, measures, deadline")
-async def create_task(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                      data: Payload = Body(default=None)) -> dict:
+async def create_task(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                      runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
     task = await service.create_task(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
     return service.task_view(task, [])
 
@@ -43,8 +45,8 @@ async def create_task(topic_id: int, db: AsyncSession, principal: Principal, run
 # caller gets through the guard and the service decides.
 @post("/tasks/{task_id:int}/progress", opt={"action": AUTHENTICATED}, status_code=201,
       summary="Report progress on a task (percent, text, photo attachment ids)")
-async def add_progress(task_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                       data: Payload = Body(default=None)) -> dict:
+async def add_progress(task_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                       runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
     update = await service.add_progress(db, principal, task_id, data, authorizer=await get_authorizer(runtime))
     return {"task_id": task_id, "percent": update.percent, "text": update.text,
             "attachment_ids": update.attachment_ids, "at": update.created_at.isoformat()}
@@ -52,8 +54,9 @@ async def add_progress(task_id: int, db: AsyncSession, principal: Principal, run
 
 @post("/tasks/{task_id:int}/complete", opt={"action": AUTHENTICATED}, status_code=200,
       summary="Complete a task; with close_topic, close the topic when no task is left open")
-async def complete_task(task_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                        data: Payload = Body(default=None)) -> dict:
+async def complete_task(task_id: FromPath[int], db: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                        data: JSONBody[Payload] = None) -> dict:
     authorizer = await get_authorizer(runtime)
     task = await service.complete_task(db, principal, task_id, data, plugins=runtime.plugins, authorizer=authorizer)
     topic = await db.get(Topic, task.topic_id)
@@ -62,8 +65,9 @@ async def complete_task(task_id: int, db: AsyncSession, principal: Principal, ru
 
 @post("/topics/{topic_id:int}/supervision-notes", opt={"action": service.SUPERVISE}, status_code=201,
       summary="A supervisory committee member's note")
-async def add_supervision_note(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                               data: Payload = Body(default=None)) -> dict:
+async def add_supervision_note(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
+                               principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                               data: JSONBody[Payload] = None) -> dict:
     note = await service.add_supervision_note(db, principal, topic_id, data,
                                               authorizer=await get_authorizer(runtime))
     return {"id": note.id, "topic_id": topic_id, "task_id": note.task_id, "text": note.text,
@@ -72,8 +76,8 @@ async def add_supervision_note(topic_id: int, db: AsyncSession, principal: Princ
 
 @post("/topics/{topic_id:int}/ratings", opt={"action": service.RATE}, status_code=201,
       summary="Rate a completed topic's result (1-5, with a comment)")
-async def rate(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-               data: Payload = Body(default=None)) -> dict:
+async def rate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+               runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
     rating = await service.rate(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
     return {"id": rating.id, "topic_id": topic_id, "score": rating.score, "comment": rating.comment,
             "rater_kind": rating.rater_kind}
@@ -81,22 +85,25 @@ async def rate(topic_id: int, db: AsyncSession, principal: Principal, runtime: R
 
 @post("/topics/{topic_id:int}/evaluation-reports", opt={"action": service.REPORT}, status_code=201,
       summary="Attach a third-party evaluation report")
-async def attach_report(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime,
-                        data: Payload = Body(default=None)) -> dict:
+async def attach_report(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                        data: JSONBody[Payload] = None) -> dict:
     report = await service.attach_report(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
     return {"id": report.id, "topic_id": topic_id, "evaluator": report.evaluator, "summary": report.summary,
             "score": report.score, "attachment_ids": report.attachment_ids}
 
 
 @get("/notifications", opt={"action": AUTHENTICATED}, summary="The caller's notifications, newest first")
-async def notifications(db: AsyncSession, principal: Principal, unread: bool = False, page: int = 1,
-                        page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+async def notifications(db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                        unread: FromQuery[bool] = False, page: FromQuery[int] = 1,
+                        page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
     return await service.my_notifications(db, principal, Paging.checked(page, page_size), unread=unread)
 
 
 @post("/notifications/{notification_id:int}/read", opt={"action": AUTHENTICATED}, status_code=200,
       summary="Mark one of the caller's notifications read")
-async def mark_read(notification_id: int, db: AsyncSession, principal: Principal) -> dict:
+async def mark_read(notification_id: FromPath[int], db: NamedDependency[AsyncSession],
+                    principal: NamedDependency[Principal]) -> dict:
     return await service.mark_read(db, principal, notification_id)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clientaddr import client_address
@@ -15,14 +16,15 @@ from core.runtime import Runtime
 
 @post("/public/regions/{code:str}/topics", opt={"public": True}, status_code=201,
       summary="A resident submits a topic without logging in (社会征); answers with a tracking code")
-async def submit_topic(code: str, request: Request, db: AsyncSession, runtime: Runtime,
-                       data: Any = Body(default=None)) -> dict:
+async def submit_topic(code: FromPath[str], request: Request, db: NamedDependency[AsyncSession],
+                       runtime: NamedDependency[Runtime], data: JSONBody[Any] = None) -> dict:
     return await service.submit(db, code, data, client_address(request), plugins=runtime.plugins)
 
 
 @get("/public/topics/{tracking_code:str}", opt={"public": True},
      summary="Where a publicly submitted topic stands and the council's replies, by tracking code")
-async def track_topic(tracking_code: str, db: AsyncSession, runtime: Runtime) -> dict:
+async def track_topic(tracking_code: FromPath[str], db: NamedDependency[AsyncSession],
+                      runtime: NamedDependency[Runtime]) -> dict:
     return await service.track(db, tracking_code, plugins=runtime.plugins)
 
 

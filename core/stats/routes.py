@@ -3,6 +3,8 @@ figures are restricted to the caller's scope as well."""
 from __future__ import annotations
 
 from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.scope import RegionScope
@@ -13,7 +15,8 @@ from core.stats import service
 @get("/regions/{code:str}/stats", opt={"action": service.READ},
      summary="Figures for a region's subtree: topics by step and status, consultations, resolution time, "
              "open notices, overdue tasks")
-async def region_stats(code: str, db: AsyncSession, region_scope: RegionScope, runtime: Runtime) -> dict:
+async def region_stats(code: FromPath[str], db: NamedDependency[AsyncSession],
+                       region_scope: NamedDependency[RegionScope], runtime: NamedDependency[Runtime]) -> dict:
     return await service.region_stats(db, region_scope, code, plugins=runtime.plugins)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import get, post
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.enforcer import get_authorizer
@@ -25,8 +26,8 @@ from core.topics.service import TopicFilters
 
 @post("/regions/{code:str}/topics", opt={"action": service.CREATE}, status_code=201,
       summary="Submit a topic to the council of a region")
-async def create_topic(code: str, data: dict[str, Any], db: AsyncSession, principal: Principal,
-                       runtime: Runtime) -> dict:
+async def create_topic(code: FromPath[str], data: JSONBody[dict[str, Any]], db: NamedDependency[AsyncSession],
+                       principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
     topic = await service.create_topic(db, principal, code, data, plugins=runtime.plugins,
                                        authorizer=authorizer)
@@ -35,25 +36,28 @@ async def create_topic(code: str, data: dict[str, Any], db: AsyncSession, princi
 
 @get("/regions/{code:str}/topics", opt={"action": service.READ},
      summary="Topics of the councils in a region's subtree, newest first")
-async def list_topics(code: str, db: AsyncSession, region_scope: RegionScope, runtime: Runtime,
-                      step: str | None = None, status: str | None = None, channel: str | None = None,
-                      category: str | None = None, page: int = 1,
-                      page_size: int = Parameter(default=DEFAULT_PAGE_SIZE)) -> dict:
+async def list_topics(code: FromPath[str], db: NamedDependency[AsyncSession],
+                      region_scope: NamedDependency[RegionScope], runtime: NamedDependency[Runtime],
+                      step: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
+                      channel: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
+                      page: FromQuery[int] = 1, page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
     return await service.list_topics(db, region_scope, code, TopicFilters(step, status, channel, category),
                                      Paging.checked(page, page_size), plugins=runtime.plugins)
 
 
 @get("/topics/{topic_id:int}", opt={"action": service.READ},
      summary="A topic: current stage and step, the caller's actions now, and its history")
-async def topic_detail(topic_id: int, db: AsyncSession, principal: Principal, runtime: Runtime) -> dict:
+async def topic_detail(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
+                       principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
     return await service.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
 
 
 @post("/topics/{topic_id:int}/actions/{action:str}", opt={"action": service.ACT}, status_code=200,
       summary="Take an action of the topic's procedure")
-async def topic_action(topic_id: int, action: str, db: AsyncSession, principal: Principal, runtime: Runtime,
-                       data: dict[str, Any] | None = Body(default=None)) -> dict:
+async def topic_action(topic_id: FromPath[int], action: FromPath[str], db: NamedDependency[AsyncSession],
+                       principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
+                       data: JSONBody[dict[str, Any] | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
     await service.perform_action(db, principal, topic_id, action, data, plugins=runtime.plugins,
                                  authorizer=authorizer)

@@ -11,7 +11,7 @@ from datetime import date
 import msgspec
 from litestar import get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
@@ -40,7 +40,7 @@ class PilotChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
       summary="Designate the council of a street or community as a consultation home (协商民主之家)")
 async def designate_home(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
                          principal: NamedDependency[Principal],
-                         data: Designation | None = Body(default=None)) -> dict:
+                         data: JSONBody[Designation | None] = None) -> dict:
     row = await homes.designate(db, runtime.plugins, principal, code, data.designated_on if data else None)
     return homes.home_dict(row.home, row.region_name)
 

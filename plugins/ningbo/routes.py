@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
@@ -38,7 +38,7 @@ async def list_points(code: FromPath[str], db: NamedDependency[AsyncSession]) ->
 @post("/regions/{code:str}/demonstration-points", opt={"action": "council.manage"}, status_code=201,
       summary="Designate a community of the district as a demonstration point: {community, designated_on?}")
 async def designate(code: FromPath[str], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                    data: dict[str, Any] | None = Body(default=None)) -> dict:
+                    data: JSONBody[dict[str, Any] | None] = None) -> dict:
     return await demonstration.designate(db, principal, code, data)
 
 
@@ -61,7 +61,7 @@ async def estate_parties(code: FromPath[str], meeting_id: FromPath[int], db: Nam
              "and street property office")
 async def set_estate_parties(code: FromPath[str], meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                              principal: NamedDependency[Principal],
-                             data: dict[str, Any] | None = Body(default=None)) -> dict:
+                             data: JSONBody[dict[str, Any] | None] = None) -> dict:
     meeting = await estate_joint.load_meeting(db, code, meeting_id)
     await estate_joint.set_parties(db, principal, meeting, data)
     return await estate_joint.parties_view(db, meeting)
