@@ -76,12 +76,12 @@ def uvicorn_options(config: Config, host: str | None = None, port: int | None = 
 def _register_subcommands() -> None:
     from core.audit.cli import audit
     from core.auth.cli import users
-    from core.jobs.cli import scheduler, worker
+    from core.jobs.cli import jobs, scheduler, worker
     from core.regions.cli import regions
     from core.tenants.cli import tenants
     from core.demo import demo
 
-    for command in (users, regions, tenants, worker, scheduler, demo, audit):
+    for command in (users, regions, tenants, worker, scheduler, jobs, demo, audit):
         main.add_command(command)
 
     from core.plugins import make_plugin_manager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Callable
 
 import click
@@ -76,3 +77,63 @@ def scheduler(interval: float, namespace: str) -> None:
         lambda runtime: JobRuntime(runtime, worker=False, scheduler=True, dispatch=not config.embedded_broker,
                                    namespace=namespace, scheduler_interval=interval)
     ))
+
+
+@click.group()
+def jobs() -> None:
+    """Scheduled jobs: when each fires, and firing one now 定时任务."""
+
+
+def _local(moment) -> str:
+    from core.clock import CHINA_TZ
+
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+@jobs.command("list")
+def list_jobs() -> None:
+    """Each scheduled job: its cron (UTC), last fire and how it ended, next fire (China time)."""
+    from core.jobs.operations import schedules
+    from core.runtime import Runtime
+
+    async def run():
+        runtime = Runtime.build(Config.from_env())
+        try:
+            return await schedules(runtime)
+        finally:
+            await runtime.close()
+
+    found = asyncio.run(run())
+    click.echo(f"{'job 任务':<36} {'cron (UTC)':<14} {'last fire 上次':<18} {'status':<10} next fire 下次")
+    for item in found:
+        click.echo(f"{item.name:<36} {item.cron:<14} {_local(item.last_fire_at):<18} "
+                   f"{item.last_status or '—':<10} {_local(item.next_fire_at)}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--no-wait", is_flag=True, help="Hand the job over and return (a `yishi worker` runs it).")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the job to end.")
+def run_job(name: str, no_wait: bool, timeout: float) -> None:
+    """Fire job NAME now through the outbox, as the scheduler does; exit 1 if it failed."""
+    from core.jobs.operations import UnknownJob, fire_now
+    from core.runtime import Runtime
+
+    async def run():
+        runtime = Runtime.build(Config.from_env())
+        try:
+            return await fire_now(runtime, name, wait=None if no_wait else timeout)
+        finally:
+            await runtime.close()
+
+    try:
+        result = asyncio.run(run())
+    except UnknownJob:
+        raise click.UsageError(f"没有名为 {name} 的任务 / no job named {name!r}; see `yishi jobs list`") from None
+    click.echo(f"{result.job}: outbox #{result.outbox_id} {result.status}")
+    if result.status == "failed":
+        click.echo(result.error or "", err=True)
+        sys.exit(1)
+    if result.status != "done" and not no_wait:
+        click.echo(f"not finished within {timeout:g} s 超时未完成", err=True)
+        sys.exit(1)
