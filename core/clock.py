@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+# The platform's one local time zone: dates people see and deadlines they give are China time.
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -18,6 +22,11 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(timezone.utc) + _offset
+
+
+def today() -> date:
+    """Today's date in China time (a deadline, a term's first day, a quarter)."""
+    return now().astimezone(CHINA_TZ).date()
 
 
 def set_now(moment: datetime | None) -> None:

@@ -44,7 +44,7 @@ def meeting(**extra: Any) -> dict[str, Any]:
 def resolution(note: str = "议事会表决通过", **extra: Any) -> dict[str, Any]:
     """A ``record_resolution`` payload: the outcome's form, responsible party and a deadline a month out."""
     return {"note": note, "form": "resolution", "responsible_party": "社区居委会",
-            "deadline": (councils.today() + timedelta(days=30)).isoformat(), **extra}
+            "deadline": (clock.today() + timedelta(days=30)).isoformat(), **extra}
 
 
 async def seat_council(db: AsyncSession, plugins: PluginHost, region_code: str,
@@ -53,7 +53,7 @@ async def seat_council(db: AsyncSession, plugins: PluginHost, region_code: str,
     without accounts); returns name → member id. Commits."""
     council = await councils.ensure_council(db, region_code)
     hooks = await councils.hooks_for_region(db, plugins, region_code)
-    joined_on = joined_on or councils.today() - timedelta(days=30)
+    joined_on = joined_on or clock.today() - timedelta(days=30)
     seated = {}
     for name, category in members:
         change = await councils.add_member(db, council, MemberData(name=name, category=category,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.asyncutil import await_each
 from core.compliance import ComplianceResult
-from core.councils.service import today
+from core.clock import today
 from core.models import Region
 from core.plugins import PluginHost
 from core.tenants.settings import enabled_plugins

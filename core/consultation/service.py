@@ -27,7 +27,8 @@ from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
 from core.councils.categories import CATEGORY_LABELS, TOPIC_CATEGORIES, is_fixed
-from core.councils.service import LOCAL_TZ, current_term, ensure_council, get_council, roster, today
+from core.councils.service import current_term, ensure_council, get_council, roster
+from core.clock import CHINA_TZ, today
 from core.errors import ApiError, FieldError, conflict, forbidden, not_found, validation_failed
 from core.fields import text_field as _text
 from core.models import CouncilMember, Topic, TopicEvent
@@ -144,7 +145,7 @@ def _moment(value: Any, field: str, zh: str, en: str, errors: list[FieldError]) 
                                  f"{en} must be a date and time such as 2024-05-01T19:30"))
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
+        moment = moment.replace(tzinfo=CHINA_TZ)
     return moment.astimezone(timezone.utc)
 
 
@@ -172,7 +173,7 @@ def _id_list(value: Any, field: str, zh: str, en: str, errors: list[FieldError])
 
 
 def _local_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
+    return moment.astimezone(CHINA_TZ).date()
 
 
 # -- snapshots and views ------------------------------------------------------
@@ -284,7 +285,7 @@ def _require_open(meeting: Meeting) -> None:
 
 def _require_started(meeting: Meeting) -> None:
     if clock.now() < meeting.starts_at:
-        shown = meeting.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        shown = meeting.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
         raise conflict("meeting_not_started", f"会议尚未开始（{shown} 开始）",
                        f"the meeting has not started yet (starts {shown} China time)")
 
@@ -295,7 +296,7 @@ def _require_plan_notice(meeting: Meeting, notice_days: int) -> None:
         return
     due = meeting.starts_at - timedelta(days=notice_days)
     if meeting.plan_published_at is None or meeting.plan_published_at > due:
-        shown = due.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        shown = due.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
         raise conflict("plan_not_published",
                        f"议事方案须在会前 {notice_days} 天（{shown} 前）公布，本次会议未按时公布",
                        f"the plan must be published {notice_days} day(s) before the meeting "
@@ -870,7 +871,7 @@ async def _resolution_vote(session: AsyncSession, topic: Topic) -> Vote:
     vote = await session.scalar(select(Vote).where(Vote.topic_id == topic.id, Vote.id.not_in(used))
                                 .order_by(Vote.recorded_at.desc(), Vote.id.desc()).limit(1))
     if vote is None:
-        shown = meetings[0].starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        shown = meetings[0].starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
         raise conflict(NOT_ALLOWED, f"现在不能形成议事决议：{shown} 的协商会议尚未对本议题表决",
                        f"no resolution yet: the meeting of {shown} (China time) has not voted on this topic")
     if not vote.quorum_met:

@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import clock
 from core.authz.principal import Principal
 from core.councils import service
 from core.councils.service import DocumentData, MemberData, RosterChange
@@ -67,7 +68,7 @@ async def _overview(db: AsyncSession, runtime, code: str, council: Council | Non
 
 async def _change_answer(db: AsyncSession, change: RosterChange) -> dict:
     # A term starting later shows the roster it will start with.
-    members = (await service.roster(db, change.term, max(service.today(), change.term.starts_on))
+    members = (await service.roster(db, change.term, max(clock.today(), change.term.starts_on))
                if change.term else [])
     answer = {"council": {**service.council_dict(change.council), "exists": True},
               "term": service.term_dict(change.term) if change.term else None,

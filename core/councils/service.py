@@ -12,25 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, clock
+from core.clock import today
 from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, User
 
-# Councils meet on China's calendar: "today" is the date in Beijing, not UTC.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 COUNCIL_LEVELS = ("city", "district", "street", "community")
-
-
-def today() -> date:
-    return clock.now().astimezone(LOCAL_TZ).date()
 
 
 class MemberData(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

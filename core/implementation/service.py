@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
+from core.clock import CHINA_TZ
 from core.audit.service import record
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
@@ -55,7 +56,6 @@ MAX_TEXT = 5000
 MAX_NAME = 200
 MAX_ATTACHMENTS = 20
 # Deadlines given as a day mean the end of that day in China (UTC+8, no DST).
-CHINA = timezone(timedelta(hours=8))
 REMIND_EVERY = timedelta(days=1)
 MEMBER_ROLES = frozenset({Role.council_chair, Role.council_secretary, Role.council_member, Role.cppcc_member,
                           Role.supervisor})
@@ -160,11 +160,11 @@ def _deadline(raw: Any, errors: list[FieldError]) -> datetime | None:
     raw = raw.strip()
     try:
         if len(raw) == 10:
-            when = datetime.combine(date.fromisoformat(raw), time(23, 59, 59), CHINA)
+            when = datetime.combine(date.fromisoformat(raw), time(23, 59, 59), CHINA_TZ)
         else:
             when = datetime.fromisoformat(raw)
             if when.tzinfo is None:
-                when = when.replace(tzinfo=CHINA)
+                when = when.replace(tzinfo=CHINA_TZ)
     except ValueError:
         errors.append(FieldError(field, f"完成期限“{raw[:40]}”不是有效日期（如 2030-06-30）",
                                  f"deadline '{raw[:40]}' is not a valid date (e.g. 2030-06-30)"))
@@ -447,7 +447,7 @@ async def remind_overdue(session: AsyncSession, *, every: timedelta = REMIND_EVE
     for task in tasks:
         topic = await session.get(Topic, task.topic_id)
         days = (now - task.deadline).days
-        shown = task.deadline.astimezone(CHINA).strftime("%Y-%m-%d")
+        shown = task.deadline.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
         await notify(session, region_code=task.region_code, kind="task_overdue", council=True,
                      user_ids=[task.responsible_user_id], topic_id=task.topic_id, task_id=task.id,
                      text_zh=f"落实任务“{task.title}”（议题“{topic.title}”，责任方：{task.responsible_name}）"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -33,8 +33,6 @@ from core.consultation import service as consultation
 from core.councils import service as councils
 from core.councils.categories import is_fixed
 from core.councils.service import DocumentData, MemberData
-from core.errors import ApiError
-from core.escalation import service as escalation
 from core.implementation import service as implementation
 from core.models import Region, Topic, User
 from core.models.consultation import Meeting, MeetingTopic, Vote
@@ -367,7 +365,7 @@ class _Seeder:
                     "plan": "介绍调研情况，听取各方意见，表决议事方案。", "participants": guests}
         if action.kind == "resolution":
             return {"note": "议事会表决通过", "form": "resolution", "responsible_party": "社区居委会",
-                    "deadline": (councils.today() + timedelta(days=30)).isoformat()}
+                    "deadline": (clock.today() + timedelta(days=30)).isoformat()}
         return {}
 
     async def _meeting(self, topic: Topic) -> Meeting | None:
@@ -398,7 +396,7 @@ class _Seeder:
     async def _implement(self, topic: Topic, *, complete: bool) -> None:
         task = await implementation.create_task(self.session, self.principal, topic.id, {
             "title": f"落实“{topic.title}”", "measures": "按议事决议分步实施",
-            "responsible_name": "社区居委会", "deadline": (councils.today() + timedelta(days=20)).isoformat()},
+            "responsible_name": "社区居委会", "deadline": (clock.today() + timedelta(days=20)).isoformat()},
             authorizer=self.authorizer)
         clock.advance(timedelta(days=3))
         await implementation.add_progress(self.session, self.principal, task.id,

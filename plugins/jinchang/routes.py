@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.scope import RegionScope
-from core.councils.service import today
+from core.clock import today
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 

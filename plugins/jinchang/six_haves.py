@@ -35,7 +35,7 @@ from core.authz.scope import RegionScope
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held
 from core.councils.categories import FIXED_CATEGORIES, PARTY_SECRETARY
-from core.councils.service import LOCAL_TZ
+from core.clock import CHINA_TZ
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, RegionPlugin, RegionSetting
 from core.models.region import subtree_upper_bound
 from core.plugins import PluginHost
@@ -71,7 +71,7 @@ def months_before(day: date, months: int) -> date:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), CHINA_TZ).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.councils import service as councils
+from core import clock
 from core.escalation.service import plugin_host_of
 from plugins.lianyungang import homes
 from plugins.lianyungang.quarters import Quarter
@@ -38,7 +38,7 @@ async def seed_homes(session: AsyncSession, city_code: str, council_regions, see
     kind its division gives, designated on the first day of the running quarter
     (so the quarterly check applies at once); three homes of one district are pilots."""
     plugins = plugin_host_of(session)
-    since = Quarter.of(councils.today()).first_day
+    since = Quarter.of(clock.today()).first_day
     codes = home_regions(city_code, council_regions)
     for code in codes:
         await homes.designate(session, plugins, None, code, since)

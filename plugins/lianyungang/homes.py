@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import clock
 from core import audit
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
@@ -120,7 +121,7 @@ async def designate(session: AsyncSession, plugins: PluginHost, principal: Princ
             "code", "协商民主之家设在乡镇村和街道社区：请选择街道（乡镇）或社区（村）",
             "consultation homes are set up in townships, villages, streets and communities: "
             "choose a street or a community"))
-    today = councils.today()
+    today = clock.today()
     designated_on = designated_on or today
     if designated_on > today:
         raise validation_failed(FieldError("designated_on", "设立日期不能晚于今天",

@@ -159,7 +159,7 @@ async def check_home(session: AsyncSession, plugins: PluginHost, row: HomeRow, o
 
 async def run_checks(runtime, on_date: date | None = None) -> RunSummary:
     """Check every home, each in its own transaction, so one failure holds back no other."""
-    on_date = on_date or councils.today()
+    on_date = on_date or clock.today()
     current = Quarter.of(on_date)
     async with runtime.read_sessions() as session:
         rows = (await session.execute(select(Home, Region.name).join(Region, Region.code == Home.region_code)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.consultation.service import meetings_held
-from core.councils.service import LOCAL_TZ
+from core.clock import CHINA_TZ
 from plugins.lianyungang.models import Home
 
 
@@ -66,7 +66,7 @@ def is_due(home: Home, quarter: Quarter) -> bool:
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), CHINA_TZ).astimezone(timezone.utc)
 
 
 async def activities_in(session: AsyncSession, quarter: Quarter, within: str,

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import clock
 from core.authz.scope import RegionScope
-from core.councils import service as councils
 from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.models.region import RegionLevel, subtree_upper_bound
@@ -50,7 +50,7 @@ async def report_region(session: AsyncSession, code: str) -> Region:
 
 def quarter_asked(year: int | None, quarter: int | None) -> Quarter:
     """The quarter a caller asks for; the running one for what they leave out."""
-    current = Quarter.of(councils.today())
+    current = Quarter.of(clock.today())
     errors = []
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         errors.append(FieldError("year", f"年份须在 {MIN_YEAR} 到 {MAX_YEAR} 之间",
@@ -73,7 +73,7 @@ def _district_totals() -> dict[str, int]:
 async def quarter_report(session: AsyncSession, plugins: PluginHost, scope: RegionScope, code: str,
                          quarter: Quarter) -> dict[str, Any]:
     region = await report_region(session, code)
-    ended = councils.today() > quarter.last_day
+    ended = clock.today() > quarter.last_day
     rows = await homes_within(session, code, scope=scope)
     held = await activities_in(session, quarter, code)
     flagged = set(await session.scalars(select(QuarterCheck.home_id).where(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
 from core.authz.principal import Principal
-from core.councils.service import today
+from core.clock import today
 from core.errors import ApiError, FieldError, conflict, not_found, validation_failed
 from core.models import Region
 from core.models.region import subtree_upper_bound

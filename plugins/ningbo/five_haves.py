@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held
 from core.councils.categories import CATEGORY_LABELS, FIXED_CATEGORIES, PARTY_SECRETARY
-from core.councils.service import LOCAL_TZ
+from core.clock import CHINA_TZ
 from core.errors import ApiError
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, RegionPlugin, RegionSetting
 from core.models.region import ancestor_codes, subtree_upper_bound
@@ -91,7 +91,7 @@ def months_before(day: date, months: int) -> date:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, LOCAL_TZ)
+    return datetime.combine(day, time.min, CHINA_TZ)
 
 
 # -- the queries --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
-from core.councils.service import today
+from core.clock import today
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 from plugins.ningbo import demonstration, estate_joint

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
 from core.consultation import service as consultation
-from core.councils.service import LOCAL_TZ
+from core.clock import CHINA_TZ
 from core.errors import FieldError, conflict, validation_failed
 from core.fields import text_field
 from core.implementation.notify import notify
@@ -53,7 +53,7 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
     revised = payload.get("plan")
     if meeting.plan_published_at is None or revised:
         await consultation.publish_plan(session, principal, meeting, {"plan": revised} if revised else {})
-    shown = meeting.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    shown = meeting.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     invited = await session.scalars(
         select(CouncilMember.user_id).join(MeetingParticipant, MeetingParticipant.member_id == CouncilMember.id)
         .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.invited.is_(True),

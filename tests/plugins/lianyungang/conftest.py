@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest_asyncio
 from sqlalchemy import select
 
+from core import clock
 from core.auth.service import principal_of
 from core.consultation import service as consultation
 from core.councils import service as councils
@@ -86,7 +87,7 @@ async def seat(db, runtime, code: str, *, cppcc: int = 3, head_user_id: int | No
     """Seat ``cppcc`` CPPCC members (the first one the head, unless ``cppcc`` is 0) and a party secretary."""
     council = await councils.ensure_council(db, code)
     hooks = await councils.hooks_for_region(db, runtime.plugins, code)
-    joined_on = joined_on or councils.today() - timedelta(days=30)
+    joined_on = joined_on or clock.today() - timedelta(days=30)
     await councils.add_member(db, council, MemberData(name="党组织书记", category="party_secretary",
                                                      joined_on=joined_on), hooks=hooks)
     for n in range(cppcc):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core import clock
-from core.councils.service import LOCAL_TZ
+from core.clock import CHINA_TZ
 from core.tenants.loader import TENANTS_DIR, load_tenants
 from tests.auth_helpers import app_client, bearer, login, make_user
 
@@ -41,7 +41,7 @@ def fixed_now() -> datetime:
 
 
 def local(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0).isoformat()
+    return moment.astimezone(CHINA_TZ).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def tenant_without_demo(tmp_path: Path) -> Path:
@@ -148,7 +148,7 @@ class Api:
                                               "title": f"澄浪社区{kind}"}), 201)
 
     async def seat(self, who: str, region: str, members=SEVEN_KINDS, joined_on: str | None = None) -> dict[str, int]:
-        joined_on = joined_on or (clock.now().astimezone(LOCAL_TZ).date() - timedelta(days=60)).isoformat()
+        joined_on = joined_on or (clock.now().astimezone(CHINA_TZ).date() - timedelta(days=60)).isoformat()
         seated = {}
         for name, category in members:
             body = await self.ok(await self.post(who, f"/regions/{region}/council/members",
@@ -177,7 +177,7 @@ async def api_for(runtime, db, grants: dict[str, list[tuple[str, str]]] | None =
 
 
 def resolution(**extra) -> dict[str, Any]:
-    deadline = (clock.now().astimezone(LOCAL_TZ).date() + timedelta(days=30)).isoformat()
+    deadline = (clock.now().astimezone(CHINA_TZ).date() + timedelta(days=30)).isoformat()
     return {"note": "议事会表决通过", "form": "resolution", "responsible_party": "社区居委会", "deadline": deadline,
             **extra}
 

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from core import clock
 from core.councils import service as councils
-from core.councils.service import LOCAL_TZ, MemberData
+from core.councils.service import MemberData
+from core.clock import CHINA_TZ
 from core.models import Council, RegionSetting
 from core.plugins import hookimpl, make_plugin_manager
-from core.procedures.generic import GENERIC, LEADS
+from core.procedures.generic import LEADS
 from core.procedures.model import Action, Procedure, Stage, Step
 from plugins.ningbo.five_haves import community_evidence, months_before
 from plugins.ningbo.manifest import MEETING_MONTHS, MIN_CATEGORIES
@@ -157,7 +158,7 @@ async def test_a_meeting_counts_for_three_months_to_the_day(runtime, db, ningbo)
     async with api_for(runtime, db) as api:
         await api.seat("chair", CHENGLANG, joined_on="2024-01-01")
         # 2024-03-03 10:00 in Beijing: three months before the check on 2024-06-03.
-        held = datetime(2024, 3, 3, 10, 0, tzinfo=LOCAL_TZ)
+        held = datetime(2024, 3, 3, 10, 0, tzinfo=CHINA_TZ)
         await api.meeting("chair", CHENGLANG, held)
         assert months_before(date(2024, 6, 3), 3) == date(2024, 3, 3)
         assert months_before(date(2024, 5, 31), 3) == date(2024, 2, 29)
@@ -186,7 +187,7 @@ async def test_five_haves_is_a_community_standard(runtime, db, ningbo):
 async def test_the_grouped_evidence_agrees_with_the_councils_services(runtime, db, ningbo):
     """Members who left, a term not begun yet, withdrawn and filed documents:
     the subtree queries see what ``roster`` and ``documents_on_file`` see."""
-    today = councils.today()
+    today = clock.today()
     hooks = await councils.hooks_for_region(db, runtime.plugins, CHENGLANG)
     a = await councils.ensure_council(db, CHENGLANG)
     await councils.start_term(db, a, today - timedelta(days=300), hooks=hooks)
