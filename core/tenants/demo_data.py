@@ -318,7 +318,7 @@ class _Seeder:
         settings = await topics.resolve_settings(self.session, self.plugins, topic.region_code)
         context = topics._context(topic, settings)
         state = topics.state_of(topic)
-        roles = topics.roles_at(self.authorizer, self.principal, topic.region_code)
+        roles = topics.roles_at(self.authorizer, self.principal, topic.region_code, topics.ACT)
         permitted = {o.action.key for o in engine.action_options(procedure, state, roles, context)}
         here = context.at(state)
         # Guards the seeder knows how to satisfy block nothing for good; any

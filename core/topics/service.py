@@ -79,11 +79,16 @@ def topic_not_found() -> ApiError:
 
 # -- who the caller is at a topic's region --------------------------------
 
-def roles_at(authorizer: Authorizer, principal: Principal, region_code: str) -> frozenset[Role]:
-    """The caller's roles that reach ``region_code`` and may read topics in its city."""
+def roles_at(authorizer: Authorizer, principal: Principal, region_code: str,
+             action: str = READ) -> frozenset[Role]:
+    """The caller's roles that reach ``region_code`` and may take ``action`` on topics in its city.
+
+    With ``ACT`` these are the roles a procedure's actions are offered to: the
+    policy says who may act on topics at all, the procedure which action when.
+    """
     city = region_code[:4]
     return frozenset(role for role, where in principal.grants
-                     if covers(role, where, region_code) and authorizer.role_may(role, city, READ))
+                     if covers(role, where, region_code) and authorizer.role_may(role, city, action))
 
 
 def can_read(authorizer: Authorizer, principal: Principal, topic: Topic,
@@ -393,7 +398,7 @@ async def perform_action(session: AsyncSession, principal: Principal, topic_id: 
         raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
     procedure = _procedure_of(plugins, topic)
-    roles = roles_at(authorizer, principal, topic.region_code)
+    roles = roles_at(authorizer, principal, topic.region_code, ACT)
     settings = await resolve_settings(session, plugins, topic.region_code)
     before_state = state_of(topic)
     transition = engine.apply(procedure, before_state, action, roles, _context(topic, settings))
@@ -487,7 +492,7 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     caller may do now (and what a guard still blocks), and its full history."""
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer)
     procedure = _procedure_of(plugins, topic)
-    roles = roles_at(authorizer, principal, topic.region_code)
+    roles = roles_at(authorizer, principal, topic.region_code, ACT)
     settings = await resolve_settings(session, plugins, topic.region_code)
     options = engine.action_options(procedure, state_of(topic), roles, _context(topic, settings))
     events = (await session.scalars(
