@@ -15,6 +15,8 @@ roles x cities x actions (a few thousand entries at national scale).
 """
 from __future__ import annotations
 
+import logging
+
 import casbin
 from casbin.model import Model
 from casbin.persist import Adapter
@@ -72,6 +74,12 @@ class RowsAdapter(Adapter):
 
 def _city_of(region_code: str | None) -> str:
     return region_code[:4] if region_code else ANY_CITY
+
+
+# casbin prints its whole model and policy at INFO while an enforcer is built, before
+# its enable_log=False takes effect; an operator's start-up log has no use for it.
+for _name in ("casbin", "casbin.policy", "casbin.enforcer", "casbin.role"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class Authorizer:
