@@ -5,7 +5,7 @@ shows all its mistakes together.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.errors import FieldError
@@ -42,3 +42,16 @@ def required_text(data: Mapping[str, Any], name: str, limit: int, zh: str, en: s
     if len(value) > limit:
         errors.append(FieldError(name, f"{zh}不得超过 {limit} 字", f"{en} must be at most {limit} characters"))
     return value
+
+
+def unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> list[FieldError]:
+    """A field-level error for each key of ``data`` the form does not have.
+
+    A misspelt field (``contact`` for ``proposer_contact``) would otherwise be
+    dropped without a word and the resident's contact lost.
+    """
+    known = tuple(allowed)
+    listed = "、".join(known)
+    return [FieldError(str(key), f"未知字段“{key}”，可用字段：{listed}",
+                       f"unknown field '{key}'; the fields are: {', '.join(known)}")
+            for key in data if key not in known]

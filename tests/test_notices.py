@@ -292,3 +292,14 @@ async def test_upheld_objection_reopens_consultation_and_a_new_resolution_posts_
     await world.db.commit()
     board = (await client.get(f"/api/v1/public/regions/{COMMUNITY}/notices")).json()["items"]
     assert [n["text"] for n in board] == ["维持原方案"]
+
+
+async def test_a_misspelt_objection_field_is_named_and_nothing_is_stored(world, client):
+    topic_id = await world.published()
+    notice = await world.db.scalar(select(Notice).where(Notice.topic_id == topic_id))
+    wrong = await client.post(f"/api/v1/public/notices/{notice.id}/objections",
+                              json={"name": "李大爷", "phone": PHONE, "text": "占用了消防通道"})
+    assert wrong.status_code == 400
+    fields = {f["field"]: f for f in wrong.json()["error"]["fields"]}
+    assert "unknown field 'phone'" in fields["phone"]["message_en"] and "contact" in fields
+    assert await world.db.scalar(select(func.count()).select_from(Objection)) == 0

@@ -139,6 +139,18 @@ async def test_bad_fields_are_400_in_both_languages_and_store_nothing(db, client
         assert await count(db, model) == 0
 
 
+async def test_a_misspelt_field_is_named_and_nothing_is_stored(db, client):
+    """``contact`` for ``proposer_contact`` would otherwise lose the resident's number without a word."""
+    response = await client.post(f"/api/v1/public/regions/{COMMUNITY}/topics",
+                                 json={"title": "小区路灯不亮", "contact": CONTACT})
+    assert response.status_code == 400
+    [field] = response.json()["error"]["fields"]
+    assert field["field"] == "contact" and "proposer_contact" in field["message_zh"]
+    assert "unknown field 'contact'" in field["message_en"]
+    for model in (Topic, RateLimitWindow, PublicReceipt):
+        assert await count(db, model) == 0
+
+
 async def test_rate_limit_refuses_with_429_until_the_window_has_passed(db, client):
     clock.set_now(T0)
     for n in range(PER_CLIENT.max_count):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import ratelimit
 from core.clientaddr import digest
 from core.errors import ApiError, FieldError, not_found, validation_failed
+from core.fields import unknown_fields
 from core.models import Region, Topic, TopicEvent, TopicFeedback
 from core.models.public import PublicReceipt
 from core.models.region import RegionLevel, ancestor_codes, level_of_code
@@ -27,8 +28,8 @@ from core.procedures.registry import procedure_registry
 from core.topics import service as topics
 
 CHANNEL = "resident"
-# The fields a resident may fill in; anything else in the body is ignored
-# (the channel in particular is always 社会征).
+# The fields a resident may fill in; any other key is refused on its field, but
+# for ``channel``, which is accepted and overridden: the door is always 社会征.
 FIELDS = ("title", "description", "category", "scale", "proposer_name", "proposer_contact", "affected_regions")
 # Shown as the proposer when a resident leaves no name, so feedback still
 # has a recipient to be addressed to (件件有回音).
@@ -104,6 +105,8 @@ async def submit(session: AsyncSession, region_code: str, data: Any, client_ip: 
     region = await open_door_region(session, region_code)
     if not isinstance(data, Mapping):
         raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    if unknown := unknown_fields(data, (*FIELDS, "channel")):
+        raise validation_failed(*unknown)
     await admit(session, client_ip, region.code)
     payload = {name: data[name] for name in FIELDS if name in data}
     payload["channel"] = CHANNEL
