@@ -2,9 +2,11 @@
 with grants, a client of the app. Time is fixed by core.clock."""
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from core import clock
@@ -13,6 +15,7 @@ from core.councils.categories import FIXED_CATEGORIES, is_fixed
 from core.councils.service import MemberData
 from core.tenants.loader import TENANTS_DIR, load_tenants
 from tests import walk
+from tests.conftest import Seed
 from tests.auth_helpers import app_client, bearer, login, make_user
 
 T0 = datetime(2030, 5, 6, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing, a Monday
@@ -76,15 +79,30 @@ def tenant_without_demo(tmp_path: Path) -> Path:
     return target
 
 
+async def _write_jinchang(runtime) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        await load_tenants(runtime, [tenant_without_demo(Path(scratch))])
+    async with runtime.read_sessions() as db:
+        for council in (BAOYUNLI, HUANGJIAQUAN):
+            await walk.seat_council(db, runtime.plugins, council)
+        await db.commit()
+
+
+# Written once per backend (tests/conftest.py); loading the city was most of each test's setup.
+JINCHANG = Seed("jinchang", T0, _write_jinchang)
+
+
+@pytest.fixture
+def database_seed(request) -> Seed | None:
+    return JINCHANG if "jinchang" in request.fixturenames else None
+
+
 @pytest_asyncio.fixture
-async def jinchang(db, runtime, tmp_path):
+async def jinchang(db, runtime):
     """The city as ``tenants/jinchang.toml`` ships it, and the two community councils
-    most tests use seated with the fixed members of tests/walk.py."""
+    most tests use seated with the fixed members of tests/walk.py (all at T0: the
+    database is a copy of the JINCHANG template)."""
     clock.set_now(T0)
-    await load_tenants(runtime, [tenant_without_demo(tmp_path)])
-    for council in (BAOYUNLI, HUANGJIAQUAN):
-        await walk.seat_council(db, runtime.plugins, council)
-    await db.commit()
     return runtime
 
 

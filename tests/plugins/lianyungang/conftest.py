@@ -2,9 +2,9 @@
 for homes, their members and their activities."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-import pytest_asyncio
+import pytest
 from sqlalchemy import select
 
 from core import clock
@@ -15,6 +15,7 @@ from core.councils.service import MemberData
 from core.models import RegionPlugin, User
 from plugins.lianyungang import homes
 from tests.auth_helpers import make_user
+from tests.conftest import Seed
 from tests.helpers import add_regions
 
 CITY = "3207"                        # 连云港市
@@ -62,12 +63,30 @@ TREE = [
 ]
 
 
-@pytest_asyncio.fixture
-async def lyg(db):
-    """The tree, with the plugin enabled at the city."""
+async def write_lyg(db) -> None:
     await add_regions(db, *TREE)
     db.add(RegionPlugin(region_code=CITY, plugin="lianyungang", enabled=True))
     await db.commit()
+
+
+async def _write_lyg_seed(runtime) -> None:
+    async with runtime.read_sessions() as db:
+        await write_lyg(db)
+
+
+# The modules' own clock (1 July 2026, 10:00 in Beijing); nothing here reads the rows' timestamps.
+LYG = Seed("lianyungang", datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc), _write_lyg_seed)
+
+
+@pytest.fixture
+def database_seed(request) -> Seed | None:
+    # Only for tests that ask for the tree (tests/conftest.py); a module may narrow this further.
+    return LYG if "lyg" in request.fixturenames else None
+
+
+@pytest.fixture
+def lyg() -> None:
+    """The tree, with the plugin enabled at the city: the database is a copy of the LYG template."""
 
 
 async def principal(db, username: str, *grants: tuple[str, str]):

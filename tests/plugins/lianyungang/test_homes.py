@@ -15,7 +15,8 @@ from plugins.lianyungang.models import Home
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.plugins.lianyungang.conftest import (
     BAITA, BAITABU, BINHAI, CITY, DONGHAI, DONGYUAN, LIANYUN, NANXIANG, NIUSHAN, NIUSHAN_COMMUNITY, XIYUAN,
-    XUGOU, YUANQIAN, designate)
+    LYG, XUGOU, YUANQIAN, designate, write_lyg)
+from tests.conftest import Seed
 
 API = "/api/v1/plugins/lianyungang"
 
@@ -25,16 +26,32 @@ def _today():
     clock.set_now(datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc))  # 1 July 2026, 10:00 in Beijing
 
 
+PEOPLE = {"city": [("city_admin", CITY)], "lianyun": [("district_admin", LIANYUN)],
+          "donghai": [("district_admin", DONGHAI)], "xugou": [("street_staff", XUGOU)],
+          "cppcc": [("cppcc_member", DONGYUAN)]}
+
+
+async def _write_people(runtime) -> None:
+    async with runtime.read_sessions() as db:
+        await write_lyg(db)
+        for name, grants in PEOPLE.items():
+            await make_user(db, name, *grants)
+
+
+# The tree and PEOPLE, written once per backend (hashing passwords is what made these tests slow).
+WITH_PEOPLE = Seed("lianyungang_homes", LYG.now, _write_people)
+
+
+@pytest.fixture
+def database_seed(request) -> Seed | None:
+    return WITH_PEOPLE if "client" in request.fixturenames else LYG if "lyg" in request.fixturenames else None
+
+
 @pytest_asyncio.fixture
 async def client(runtime, db, lyg):
-    await make_user(db, "city", ("city_admin", CITY))
-    await make_user(db, "lianyun", ("district_admin", LIANYUN))
-    await make_user(db, "donghai", ("district_admin", DONGHAI))
-    await make_user(db, "xugou", ("street_staff", XUGOU))
-    await make_user(db, "cppcc", ("cppcc_member", DONGYUAN))
+    """PEOPLE logged in; they and the tree are in the WITH_PEOPLE template."""
     async with app_client(runtime) as test_client:
-        test_client.tokens = {name: bearer(await login(test_client, name))
-                              for name in ("city", "lianyun", "donghai", "xugou", "cppcc")}
+        test_client.tokens = {name: bearer(await login(test_client, name)) for name in PEOPLE}
         yield test_client
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
 from core import clock
-from core.models import RegionSetting
+from core.models import RegionSetting, User
 from core.models.implementation import Notification
 from plugins.lianyungang import jobs
 from plugins.lianyungang.models import QuarterCheck
@@ -19,8 +20,9 @@ from plugins.lianyungang.quarters import Quarter
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.jobs_fixtures import broker_kind, job_runner  # noqa: F401  (fixtures)
 from tests.plugins.lianyungang.conftest import (
-    BINHAI, CITY, DONGHAI, DONGYUAN, LIANYUN, NIUSHAN_COMMUNITY, XIYUAN, XUGOU, YUANQIAN, designate, hold_meeting,
-    seat)
+    BINHAI, CITY, DONGHAI, DONGYUAN, LIANYUN, LYG, NIUSHAN_COMMUNITY, XIYUAN, XUGOU, YUANQIAN, designate,
+    hold_meeting, seat, write_lyg)
+from tests.conftest import Seed
 
 BEFORE_Q3 = date(2026, 6, 1)
 
@@ -39,16 +41,32 @@ def test_quarters_run_on_the_calendar_and_the_reminder_day_is_15_days_before_the
     assert Quarter(2026, 3).utc_bounds()[0] == datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
 
 
+PEOPLE = {"head": [], "district_cppcc": [("cppcc_member", LIANYUN)], "city_cppcc": [("cppcc_member", CITY)],
+          "district_admin": [("district_admin", LIANYUN)], "city_admin": [("city_admin", CITY)],
+          "donghai_admin": [("district_admin", DONGHAI)], "chair": [("council_chair", YUANQIAN)]}
+
+
+async def _write_people(runtime) -> None:
+    async with runtime.read_sessions() as db:
+        await write_lyg(db)
+        for name, grants in PEOPLE.items():
+            await make_user(db, name, *grants)
+
+
+# The tree and PEOPLE, made on 1 June, written once per backend (hashing passwords is the slow part).
+WITH_PEOPLE = Seed("lianyungang_quarterly", utc(6, 1), _write_people)
+
+
+@pytest.fixture
+def database_seed(request) -> Seed | None:
+    return WITH_PEOPLE if "people" in request.fixturenames else LYG if "lyg" in request.fixturenames else None
+
+
 @pytest_asyncio.fixture
 async def people(db, runtime, lyg):
+    """User ids by name: PEOPLE are in the WITH_PEOPLE template."""
     clock.set_now(utc(6, 1))
-    ids = {}
-    for name, grants in {"head": [], "district_cppcc": [("cppcc_member", LIANYUN)],
-                         "city_cppcc": [("cppcc_member", CITY)], "district_admin": [("district_admin", LIANYUN)],
-                         "city_admin": [("city_admin", CITY)], "donghai_admin": [("district_admin", DONGHAI)],
-                         "chair": [("council_chair", YUANQIAN)]}.items():
-        ids[name] = (await make_user(db, name, *grants)).id
-    return ids
+    return {name: await db.scalar(select(User.id).where(User.username == name)) for name in PEOPLE}
 
 
 @pytest_asyncio.fixture

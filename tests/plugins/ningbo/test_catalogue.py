@@ -3,11 +3,10 @@ that must be consulted on (应商必商) are its admissible kinds, word for word
 generic exclusions stand in, and a Ningbo topic is filed and screened against them."""
 from __future__ import annotations
 
-from core import clock
 from core.catalogue import ADMISSIBLE, EXCLUDED, catalogue_for_region
 from core.plugins import make_plugin_manager
 from plugins.ningbo.catalogue import ITEMS
-from tests.plugins.ningbo.helpers import CHENGLANG, api_for, fixed_now, load_ningbo
+from tests.plugins.ningbo.helpers import CHENGLANG, api_for
 
 # Seed 001 §二(二), copied character for character.
 SEED_SENTENCE = (
@@ -31,9 +30,7 @@ def test_ningbo_supplies_the_admissible_kinds_and_the_generic_exclusions_stand_i
     assert {i.code for i in catalogue.of_kind(EXCLUDED)} == {f"generic.buyi.{n}" for n in range(1, 7)}
 
 
-async def test_a_topic_is_filed_under_a_ningbo_kind_and_a_generic_one_is_refused(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
+async def test_a_topic_is_filed_under_a_ningbo_kind_and_a_generic_one_is_refused(runtime, db, ningbo):
     async with api_for(runtime, db) as api:
         topic = await api.submit("chair", CHENGLANG, "小区路灯不亮", category="ningbo.yi.2")
         assert topic["category"] == "ningbo.yi.2"

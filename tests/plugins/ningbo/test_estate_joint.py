@@ -6,23 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from core import clock
 from core.models.consultation import Outcome
-from tests.plugins.ningbo.helpers import (CHENGLANG, JIANGXIA_XINJIE, RESEARCH, api_for, fixed_now, load_ningbo,
-                                          resolution)
+from tests.plugins.ningbo.helpers import (CHENGLANG, JIANGXIA_XINJIE, RESEARCH, api_for, resolution)
 
 PARTIES = "/plugins/ningbo/regions/{code}/meetings/{meeting}/estate-parties"
 GUESTS = [{"name": "业委会主任李某", "category": "stakeholder"}, {"name": "物业项目经理赵某", "category": "stakeholder"},
           {"name": "街道物管办张某", "category": "department"}]
-
-
-@pytest.fixture
-async def ningbo(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
 
 
 async def joint_meeting(api, topic_id: int, days_ahead: int) -> dict:

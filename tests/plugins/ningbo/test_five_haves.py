@@ -20,8 +20,7 @@ from core.procedures.generic import LEADS
 from core.procedures.model import Action, Procedure, Stage, Step
 from plugins.ningbo.five_haves import community_evidence, months_before
 from plugins.ningbo.manifest import MEETING_MONTHS, MIN_CATEGORIES
-from tests.plugins.ningbo.helpers import (CHENGLANG, LIUJIN, NANMEN, SEVEN_KINDS, WANAN, api_for, fixed_now,
-                                          load_ningbo)
+from tests.plugins.ningbo.helpers import (CHENGLANG, LIUJIN, NANMEN, SEVEN_KINDS, WANAN, api_for)
 
 STANDARD = "ningbo.five_haves"
 VENUE = "澄浪社区党群服务中心二楼协商议事厅"
@@ -42,12 +41,6 @@ class BrokenProcedure:
 @pytest.fixture
 def plugin_host():
     return make_plugin_manager(extra_plugins=[BrokenProcedure()])
-
-
-@pytest.fixture
-async def ningbo(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
 
 
 async def five_haves(api, code: str = CHENGLANG, **params) -> dict:

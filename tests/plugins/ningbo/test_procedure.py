@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from core import clock
@@ -17,14 +16,8 @@ from core.procedures.generic import PROCEDURE_SETTING
 from core.tenants.settings import resolve_setting
 from plugins.ningbo import plugin as ningbo_plugin
 from plugins.ningbo.procedure import NINGBO
-from tests.plugins.ningbo.helpers import (CHENGLANG, HAIWAN, LIUJIN, NANMEN, RESEARCH, api_for, fixed_now, load_ningbo,
+from tests.plugins.ningbo.helpers import (CHENGLANG, HAIWAN, LIUJIN, NANMEN, RESEARCH, api_for,
                                           resolution)
-
-
-@pytest.fixture
-async def ningbo(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
 
 
 async def consulting(api, region: str = CHENGLANG, *, days_ahead: int = 4, publish: bool = True) -> tuple[int, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event, func, select
 
 from core import clock
@@ -18,16 +17,10 @@ from plugins.ningbo.models import DemonstrationPoint
 from plugins.ningbo.report import five_haves_report
 from tests.helpers import add_regions
 from tests.plugins.ningbo.helpers import (BEILUN, CHENGLANG, CITY, HAISHU, HAIWAN, JIANGBEI, LIUJIN, NANMEN, api_for,
-                                          fixed_now, grants_at, load_ningbo)
+                                          fixed_now, grants_at)
 
 REPORT = "/plugins/ningbo/regions/{code}/five-haves"
 POINTS = "/plugins/ningbo/regions/{code}/demonstration-points"
-
-
-@pytest.fixture
-async def ningbo(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
 
 
 async def complete(api, code: str, *, rules: bool = True, who: str = "street") -> None:

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pytest
-
-from core import clock
 from core.procedures.generic import GENERIC, PROCEDURE_SETTING
 from core.tenants.settings import resolve_setting
 from plugins.ningbo.procedure import NINGBO
-from tests.plugins.ningbo.helpers import (BEILUN, CHENGLANG, CITY, HAIWAN, JIANGBEI, api_for, fixed_now,
-                                          load_ningbo)
+from tests.plugins.ningbo.helpers import (BEILUN, CHENGLANG, CITY, HAIWAN, JIANGBEI, api_for)
 
 WAITAN = "330205001001"  # 外滩社区, 江北区
-
-
-@pytest.fixture
-async def ningbo(runtime, db, tmp_path):
-    clock.set_now(fixed_now())
-    await load_ningbo(runtime, tmp_path)
 
 
 async def test_jiangbei_starts_under_generic_and_the_rest_under_ningbo(runtime, db, ningbo):
