@@ -44,18 +44,29 @@ async def test_adding_an_unresearched_topic_to_a_scheduled_meeting_is_refused(cl
     assert await db.scalar(select(func.count()).select_from(MeetingTopic)) == 0
 
 
-async def test_no_vote_on_a_topic_whose_research_is_missing(client, db, runtime):
-    """A topic that reached an agenda without research (an older release let it) is not voted on."""
-    h = client.headers_for["secretary"]
-    made = await client.post(f"/api/v1/regions/{COMMUNITY}/meetings", headers=h, json=MEETING)
+async def _on_agenda_as_an_older_release_left_it(client, runtime, *, research: bool) -> tuple[int, int, dict]:
+    """A meeting, begun with its members present, whose agenda holds a topic put there
+    without the research check (as an older release let happen); optionally a research
+    record dated at the meeting's start. Returns meeting id, topic id and the secretary's headers."""
+    made = await client.post(f"/api/v1/regions/{COMMUNITY}/meetings", headers=client.headers_for["secretary"],
+                             json=MEETING)
     meeting_id = made.json()["id"]
     topic_id = await topic_at_research(client)
     async with runtime.sessions() as session, session.begin():
         session.add(MeetingTopic(meeting_id=meeting_id, topic_id=topic_id, position=0, added_at=START))
+        if research:
+            session.add(Research(topic_id=topic_id, methods=["site_visit"], findings="临时", draft_plan="",
+                                 attachments=[], recorded_by_name="x", recorded_at=START))
     h = await move_clock(client, START + timedelta(minutes=30))
-    present = [p for p in (await client.get(f"/api/v1/meetings/{meeting_id}", headers=h)).json()["participants"]]
+    present = (await client.get(f"/api/v1/meetings/{meeting_id}", headers=h)).json()["participants"]
     assert (await client.post(f"/api/v1/meetings/{meeting_id}/attendance", headers=h, json={
         "present": [{"member_id": p["member_id"]} for p in present if p["member_id"]]})).status_code == 200
+    return meeting_id, topic_id, h
+
+
+async def test_no_vote_on_a_topic_whose_research_is_missing(client, db, runtime):
+    """A topic that reached an agenda without research (an older release let it) is not voted on."""
+    meeting_id, topic_id, h = await _on_agenda_as_an_older_release_left_it(client, runtime, research=False)
     voted = await client.post(f"/api/v1/meetings/{meeting_id}/votes", headers=h,
                               json={"topic_id": topic_id, "tallies": {"for": 3}})
     assert voted.status_code == 409 and NO_RESEARCH_ZH in voted.json()["error"]["message_zh"]
@@ -64,19 +75,8 @@ async def test_no_vote_on_a_topic_whose_research_is_missing(client, db, runtime)
 
 async def test_a_resolution_does_not_rest_on_a_vote_taken_before_the_research(client, db, runtime):
     """The history must not read research → meeting → resolution when the vote came first."""
-    h = client.headers_for["secretary"]
-    made = await client.post(f"/api/v1/regions/{COMMUNITY}/meetings", headers=h, json=MEETING)
-    meeting_id = made.json()["id"]
-    topic_id = await topic_at_research(client)
     # An earlier release let this happen: the topic on the agenda and voted on before any research.
-    async with runtime.sessions() as session, session.begin():
-        session.add(MeetingTopic(meeting_id=meeting_id, topic_id=topic_id, position=0, added_at=START))
-        session.add(Research(topic_id=topic_id, methods=["site_visit"], findings="临时", draft_plan="",
-                             attachments=[], recorded_by_name="x", recorded_at=START))
-    h = await move_clock(client, START + timedelta(minutes=30))
-    present = (await client.get(f"/api/v1/meetings/{meeting_id}", headers=h)).json()["participants"]
-    assert (await client.post(f"/api/v1/meetings/{meeting_id}/attendance", headers=h, json={
-        "present": [{"member_id": p["member_id"]} for p in present if p["member_id"]]})).status_code == 200
+    meeting_id, topic_id, h = await _on_agenda_as_an_older_release_left_it(client, runtime, research=True)
     voted = await client.post(f"/api/v1/meetings/{meeting_id}/votes", headers=h,
                               json={"topic_id": topic_id, "tallies": {"for": 3}, "resolution": "新增车位"})
     assert voted.status_code == 200, voted.text
