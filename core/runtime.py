@@ -35,13 +35,11 @@ class Runtime:
         engine = make_engine(config.database_url)
         plugins = plugins or make_plugin_manager()
         sessions = make_sessionmaker(engine)
-        read_sessions = make_sessionmaker(read_only(engine))
         # Hook implementations and ``audit.record`` receive a session, not the
         # runtime; this is how they reach the plugin host and the audit key.
-        info = {PLUGINS_INFO_KEY: plugins, **audit_session_info(config)}
-        for maker in (sessions, read_sessions):
-            maker.configure(info=info)
-        return cls(config=config, engine=engine, sessions=sessions, plugins=plugins, read_sessions=read_sessions)
+        # The read-only sessions take the same info (__post_init__).
+        sessions.configure(info={PLUGINS_INFO_KEY: plugins, **audit_session_info(config)})
+        return cls(config=config, engine=engine, sessions=sessions, plugins=plugins)
 
     async def close(self) -> None:
         await self.engine.dispose()
