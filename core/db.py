@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -121,6 +122,11 @@ def make_engine(database_url: str) -> AsyncEngine:
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """The same engine and pool, for transactions that only read."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+def upsert_insert(session: AsyncSession):
+    """The ``insert`` of the session's dialect, the one with ``on_conflict_do_…`` (PostgreSQL or SQLite)."""
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

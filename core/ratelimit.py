@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
+from core.db import upsert_insert
 from core.errors import ApiError
 from core.models.ratelimit import RateLimitWindow
 
@@ -65,14 +65,10 @@ def window_of(moment: datetime, length: timedelta) -> tuple[datetime, datetime]:
     return start, start + length
 
 
-def _upsert(session: AsyncSession):
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
-
-
 async def _take_one(session: AsyncSession, key: str, start: datetime, end: datetime, max_count: int) -> bool:
     if max_count < 1:
         return False
-    insert = _upsert(session)(_table).values(key=key, starts_at=start, ends_at=end, count=1)
+    insert = upsert_insert(session)(_table).values(key=key, starts_at=start, ends_at=end, count=1)
     statement = insert.on_conflict_do_update(
         index_elements=[_table.c.key, _table.c.starts_at],
         set_={"count": _table.c.count + 1},

@@ -30,13 +30,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
 from core.audit.service import record
 from core.clientaddr import digest
+from core.db import upsert_insert
 from core.errors import ApiError
 from core.models import LoginThrottle
 
@@ -124,7 +123,7 @@ def address_key(address: str) -> str:
 
 async def _locked_row(session: AsyncSession, scope: str, key: str) -> LoginThrottle:
     """The row for (scope, key), made if missing, locked until the transaction ends."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     while True:
         await session.execute(insert(LoginThrottle).values(scope=scope, key=key, failures=0)
                               .on_conflict_do_nothing(index_elements=["scope", "key"]))
