@@ -1,17 +1,13 @@
 """The ``yishi`` command line. Thin: each command opens a runtime and calls a service."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
 import click
 
+from core.cli_support import uvicorn_options
 from core.config import Config
-
-
-def run_async(coro):
-    return asyncio.run(coro)
 
 
 @click.group()
@@ -57,22 +53,6 @@ def serve(host: str | None, port: int | None) -> None:
     uvicorn.run(app, **options)
 
 
-def uvicorn_options(config: Config, host: str | None = None, port: int | None = None) -> dict:
-    """How ``serve`` runs uvicorn. Proxy headers are believed only from
-    ``YISHI_TRUSTED_PROXIES``: uvicorn's own default trusts 127.0.0.1, which
-    would let anything local that passes X-Forwarded-For on choose the
-    client address every rate limit counts by."""
-    from core.clientaddr import parse_trusted
-
-    try:
-        parse_trusted(config.trusted_proxies)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    trusted = list(config.trusted_proxies)
-    return {"host": host or config.host, "port": port or config.port, "log_level": "info",
-            "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
-
-
 def _register_subcommands() -> None:
     from core.audit.cli import audit
     from core.auth.cli import users
@@ -84,7 +64,7 @@ def _register_subcommands() -> None:
     for command in (users, regions, tenants, worker, scheduler, jobs, demo, audit):
         main.add_command(command)
 
-    from core.plugins import make_plugin_manager
+    from core.builtin import make_plugin_manager
 
     main.add_command(plugin_command_group(make_plugin_manager()))
 

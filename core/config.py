@@ -35,6 +35,14 @@ class Config:
     audit_key: str | None = None
     # How long a claimed outbox row may stay unfinished before another dispatcher takes it again.
     outbox_lease_seconds: int = 900
+    # Argon2id cost of new password hashes (core.auth.passwords); our default is argon2-cffi's,
+    # the RFC 9106 low-memory profile. A hash keeps its own parameters, so older ones still verify.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    password_hash_parallelism: int = 4
+    # How long an idle job worker thread waits for a message before looking again (ms):
+    # what stopping an idle worker costs, and how often it polls the broker.
+    job_worker_poll_ms: int = 1000
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +67,10 @@ class Config:
             secure_cookies=os.environ.get("YISHI_SECURE_COOKIES", "") in ("1", "true", "yes"),
             audit_key=os.environ.get("YISHI_AUDIT_KEY") or None,
             outbox_lease_seconds=int(os.environ.get("YISHI_OUTBOX_LEASE_SECONDS", "900")),
+            password_hash_time_cost=int(os.environ.get("YISHI_PASSWORD_HASH_TIME_COST", "3")),
+            password_hash_memory_kib=int(os.environ.get("YISHI_PASSWORD_HASH_MEMORY_KIB", "65536")),
+            password_hash_parallelism=int(os.environ.get("YISHI_PASSWORD_HASH_PARALLELISM", "4")),
+            job_worker_poll_ms=int(os.environ.get("YISHI_JOB_WORKER_POLL_MS", "1000")),
         )
         values.update(overrides)
         return cls(**values)

@@ -20,7 +20,7 @@ async def _provision(config: Config):
 
 
 def _demo_logins() -> list[tuple[str, str, str, str]]:
-    from core.plugins import make_plugin_manager
+    from core.builtin import make_plugin_manager
     from core.tenants.loader import demo_tenant_files, read_tenants
 
     logins = []
@@ -56,6 +56,6 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     import uvicorn
 
     from core.app import create_app
-    from core.cli import uvicorn_options
+    from core.cli_support import uvicorn_options
 
     uvicorn.run(create_app(), **uvicorn_options(config, host, port))

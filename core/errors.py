@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -96,27 +99,92 @@ def handle_api_error(request: Request, exc: ApiError) -> Response:
 
 
 _MISSING = re.compile(r"Object missing required field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
+_UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
 _WRONG_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `\$\.?([^`]*)`)?")
+_BAD_TIME = re.compile(r"Invalid RFC3339 encoded (date|datetime|time)")
 _TYPE_ZH = {"str": "文本", "int": "整数", "float": "数字", "bool": "布尔值", "array": "列表", "object": "对象",
             "null": "空值"}
+_TIME_WORDS = {"date": ("日期", "a date", "2024-06-30"),
+               "datetime": ("日期时间", "a date and time", "2024-05-01T19:30:00+08:00"),
+               "time": ("时间", "a time", "19:30:00")}
+# Litestar names the root of a body after the handler's parameter; errors there are the body's own.
+_BODY_PARAM = "data"
+# The steps of a path as Litestar writes it: ``present[0].member_id``, ``parties[...]``.
+_PATH_STEP = re.compile(r"\[(?:\d+|\.\.\.)\]|[^.\[\]]+")
 
 
-def _field_error(detail: dict) -> FieldError:
-    """Turn a decoder's message into words for the person who filled the form."""
+def _form_fields(form: Any, path: str) -> tuple[str, ...]:
+    """The fields of the form (a msgspec Struct) at ``path`` of a body decoded as ``form``; () if none is known."""
+    def step_into(info: Any, step: str | None) -> Any:
+        if isinstance(info, msgspec.inspect.Metadata):
+            return step_into(info.type, step)
+        if isinstance(info, msgspec.inspect.UnionType):
+            return next((found for member in info.types if (found := step_into(member, step)) is not None), None)
+        if step is None:
+            return info if isinstance(info, msgspec.inspect.StructType) else None
+        if step == "[...]":
+            return info.value_type if isinstance(info, msgspec.inspect.DictType) else None
+        if step.startswith("["):
+            return info.item_type if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType,
+                                                       msgspec.inspect.SetType)) else None
+        if isinstance(info, msgspec.inspect.StructType):
+            return next((f.type for f in info.fields if f.encode_name == step), None)
+        return None
+
+    try:
+        info = msgspec.inspect.type_info(form)
+    except (TypeError, ValueError):  # not a type msgspec describes
+        return ()
+    for step in [*_PATH_STEP.findall(path), None]:
+        if info is None:
+            return ()
+        info = step_into(info, step)
+    return tuple(f.encode_name for f in info.fields) if info is not None else ()
+
+
+def _field_error(detail: dict, fields_at: Callable[[str], tuple[str, ...]] = lambda path: ()) -> FieldError:
+    """Turn a decoder's message into words for the person who filled the form.
+
+    ``fields_at(path)`` lists the fields of the form at that path of the body, for an unknown field's message.
+    """
     message = str(detail.get("message", ""))
-    fallback = detail.get("key") or str(detail.get("source") or "body")
+    key = str(detail.get("key") or "")
+    at_root = detail.get("source") == "body" and key == _BODY_PARAM
+    at = "" if at_root else key
+    fallback = at or str(detail.get("source") or "body")
+    if at_root and message == repr(_BODY_PARAM):
+        # What Litestar says of a required body that was not sent at all.
+        return FieldError("body", "请提交请求内容（JSON 对象）", "the request body is required (a JSON object)")
     if m := _MISSING.search(message):
-        name = ".".join(p for p in ((m.group(2) or ""), m.group(1)) if p)
+        name = ".".join(p for p in ((m.group(2) or at), m.group(1)) if p)
         return FieldError(name, f"缺少必填字段“{name}”", f"field '{name}' is required")
+    if m := _UNKNOWN.search(message):
+        where = m.group(2) or at
+        name = ".".join(p for p in (where, m.group(1)) if p)
+        known = fields_at(where)
+        if not known:
+            return FieldError(name, f"未知字段“{name}”", f"unknown field '{name}'")
+        return FieldError(name, f"未知字段“{name}”，可用字段：{'、'.join(known)}",
+                          f"unknown field '{name}'; the fields are: {', '.join(known)}")
     if m := _WRONG_TYPE.search(message):
         want, got, path = m.group(1), m.group(2), m.group(3) or fallback
         want_zh = _TYPE_ZH.get(want.split(" ")[0], want)
         return FieldError(path, f"字段“{path}”应为{want_zh}", f"field '{path}' must be {want}, got {got}")
+    if m := _BAD_TIME.search(message):
+        zh, en, example = _TIME_WORDS[m.group(1)]
+        return FieldError(fallback, f"字段“{fallback}”应为{zh}，如 {example}",
+                          f"field '{fallback}' must be {en} such as {example}")
     return FieldError(fallback, f"字段“{fallback}”无效：{message}", f"field '{fallback}' is invalid: {message}")
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response:
-    fields = [_field_error(detail) for detail in exc.extra or [] if isinstance(detail, dict)]
+    handler = request.scope.get("route_handler")
+    body = getattr(handler, "parsed_data_field", None)
+
+    def fields_at(path: str) -> tuple[str, ...]:
+        return _form_fields(body.annotation, path) if body is not None else ()
+
+    fields = [_field_error(detail, fields_at) for detail in exc.extra or [] if isinstance(detail, dict)]
     if not fields:
         fields.append(FieldError("body", f"请求内容无效：{exc.detail}", f"invalid request: {exc.detail}"))
     return _respond(request, validation_failed(*fields))

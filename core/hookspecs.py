@@ -29,7 +29,10 @@ def yishi_manifest():
     to enable the plugin and the prefix of its settings keys
     (``<name>.<setting>``); the settings schema is validated when a tenant
     loads, so a wrong type or unknown setting is refused before anything
-    is written.
+    is written. A regional variant returns its ``core.plugins.Variant``
+    (a ``PluginManifest`` that also declares what the variant supplies),
+    declared in ``plugins/<name>/manifest.py``; ``core.plugins.variant_plugin``
+    answers this and every other hook from it.
 
     Collected from every plugin (not firstresult).
     """
@@ -167,15 +170,19 @@ def yishi_council_composition_rules(council, roster):
 
 
 @hookspec
-def yishi_topic_action_taken(session, topic, action, payload, event, principal):
+def yishi_topic_action_taken(session, context, topic, action, payload, event, principal):
     """React to an action just taken on a topic, inside the same transaction.
 
-    Arguments: ``session`` (the request's AsyncSession), ``topic`` (the
+    Arguments: ``session`` (the request's AsyncSession), ``context`` (the ``core.region_context.RegionContext`` of the topic's
+    region: its enabled plugins, settings, hooks and catalogue; read them
+    there, never from elsewhere), ``topic`` (the
     ``Topic`` row, already moved to its new step), ``action`` (the declared
     ``core.procedures.model.Action``; dispatch on ``action.kind`` or
-    ``action.key``), ``payload`` (the client's request body, a mapping),
-    ``event`` (the ``TopicEvent`` row just written, with its id) and
-    ``principal`` (who acted).
+    ``action.key``), ``payload`` (the client's request body, a mapping; empty
+    for an action the public or a job took), ``event`` (the ``TopicEvent``
+    row just written, with its id) and ``principal`` (who acted, or None
+    when it was not a logged-in user: a resident objecting on the public
+    board, a job; ``event.actor_name`` names them).
 
     Return: None, or a coroutine the host awaits. An implementation that
     records domain data (a research record, a meeting, an outcome, a
@@ -188,11 +195,32 @@ def yishi_topic_action_taken(session, topic, action, payload, event, principal):
 
 
 @hookspec
-def yishi_topic_view_sections(session, topic, principal):
+def yishi_topic_action_recorded(session, context, topic, action, payload, event, principal):
+    """React to an action after every ``yishi_topic_action_taken`` answer has
+    been awaited, inside the same transaction.
+
+    Arguments: as ``yishi_topic_action_taken``: ``session``, ``context``,
+    ``topic``, ``action``, ``payload``, ``event`` and ``principal``.
+
+    Return: None, or a coroutine the host awaits. This is the place for a
+    rule that needs what the built-ins recorded for the action (e.g.
+    Ningbo checks a joint meeting's outcome against its parties); a rule
+    that must refuse an action before anything is recorded belongs in
+    ``yishi_topic_action_taken``. Raising ``core.errors.ApiError`` rolls
+    the whole action back.
+
+    Collected from every plugin enabled at the topic's region (not firstresult).
+    """
+
+
+@hookspec
+def yishi_topic_view_sections(session, context, topic, principal):
     """Add sections to the detail view of a topic (``GET /api/v1/topics/{id}``).
 
-    Arguments: ``session`` (AsyncSession), ``topic`` (the ``Topic`` row) and
-    ``principal`` (the caller, or None for a public view).
+    Arguments: ``session`` (AsyncSession), ``context`` (the ``core.region_context.RegionContext`` of the topic's
+    region: its enabled plugins, settings, hooks and catalogue; read them
+    there, never from elsewhere), ``topic``
+    (the ``Topic`` row) and ``principal`` (the caller, or None for a public view).
 
     Return: a dict of section name → JSON-ready value (e.g.
     ``{"research": [...]}``), or a coroutine resolving to one, or None.
@@ -203,10 +231,12 @@ def yishi_topic_view_sections(session, topic, principal):
 
 
 @hookspec
-def yishi_topic_created(session, topic, principal):
+def yishi_topic_created(session, context, topic, principal):
     """React to a topic just submitted, inside the same transaction.
 
-    Arguments: ``session`` (the request's AsyncSession), ``topic`` (the new
+    Arguments: ``session`` (the request's AsyncSession), ``context`` (the ``core.region_context.RegionContext`` of the topic's
+    region: its enabled plugins, settings, hooks and catalogue; read them
+    there, never from elsewhere), ``topic`` (the new
     ``Topic`` row, flushed: it has its id, and its affected communities are
     in ``topic_regions``) and ``principal`` (who submitted it, or None when
     the system did, e.g. an import).
@@ -249,7 +279,7 @@ def yishi_meeting_kinds(region_code):
     Arguments: ``region_code``, the division code of the council holding the
     meeting.
 
-    Return: a list of ``core.consultation.service.MeetingKind`` (key, Chinese
+    Return: a list of ``core.consultation.kinds.MeetingKind`` (key, Chinese
     and English title), or None. The core's six kinds (说事会, 恳谈会, 听证会,
     议事会, 评议会, 联席会议) are always offered; a plugin's kind with the same
     key as another is ignored after the first.
@@ -259,11 +289,12 @@ def yishi_meeting_kinds(region_code):
 
 
 @hookspec
-def yishi_compliance_checks(session, region_code, level, on_date):
+def yishi_compliance_checks(session, context, region_code, level, on_date):
     """Check a region against a regional standard (ComplianceCheck: Ningbo's
     五个有, Jinchang's 六有, Lianyungang's one activity per quarter).
 
-    Arguments: ``session`` (AsyncSession; read, never write),
+    Arguments: ``session`` (AsyncSession; read, never write), ``context``
+    (the ``core.region_context.RegionContext`` of the region checked),
     ``region_code`` and ``level`` (``"city"`` / ``"district"`` / ``"street"``
     / ``"community"``) of the region checked, and ``on_date`` (the local
     ``date`` the check is made for).
@@ -281,10 +312,11 @@ def yishi_compliance_checks(session, region_code, level, on_date):
 
 
 @hookspec
-def yishi_demo_seeded(session, city_code, council_regions, seed):
+def yishi_demo_seeded(session, context, city_code, council_regions, seed):
     """Add a plugin's own demo records after the core seeded a demo city.
 
     Arguments: ``session`` (AsyncSession, inside the seeding transaction),
+    ``context`` (the ``core.region_context.RegionContext`` of the city),
     ``city_code``, ``council_regions`` (the sorted division codes of the
     councils the core seeded with members, meetings and topics) and
     ``seed`` (an int: derive any randomness from it, so the demo is the

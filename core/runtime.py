@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.audit.session import audit_session_info
 from core.config import Config
 from core.db import make_engine, make_sessionmaker, read_only
-from core.plugins import PLUGINS_INFO_KEY, PluginHost, make_plugin_manager
+from core.plugins import PluginHost
+from core.builtin import make_plugin_manager
 
 
 @dataclass
@@ -35,10 +36,10 @@ class Runtime:
         engine = make_engine(config.database_url)
         plugins = plugins or make_plugin_manager()
         sessions = make_sessionmaker(engine)
-        # Hook implementations and ``audit.record`` receive a session, not the
-        # runtime; this is how they reach the plugin host and the audit key.
-        # The read-only sessions take the same info (__post_init__).
-        sessions.configure(info={PLUGINS_INFO_KEY: plugins, **audit_session_info(config)})
+        # ``audit.record`` receives a session, not the runtime; this is how it
+        # reaches the audit key. The read-only sessions take the same info
+        # (__post_init__).
+        sessions.configure(info=audit_session_info(config))
         return cls(config=config, engine=engine, sessions=sessions, plugins=plugins)
 
     async def close(self) -> None:

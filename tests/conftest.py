@@ -11,6 +11,13 @@ declare it as a :class:`Seed` through the ``database_seed`` fixture: the seed is
 written once per backend into a template of its own, the first time a test
 asks for it, and each such test gets a fresh copy of that template instead
 of writing the data anew.
+
+Two settings are cheap here, and set before anything reads the
+configuration: the password hash cost (argon2's minimum instead of our
+production default, which costs ~0.4 s per user made or login) and the job
+worker's poll (50 ms instead of 1 s, what stopping each app's worker waits).
+tests/test_passwords.py checks the production hash parameters. A value
+already in the environment wins, to run the suite at production cost.
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import itertools
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +34,15 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+# Before the first import of core: core.auth.service hashes a password when imported.
+for _name, _value in {"YISHI_PASSWORD_HASH_TIME_COST": "1", "YISHI_PASSWORD_HASH_MEMORY_KIB": "8",
+                      "YISHI_PASSWORD_HASH_PARALLELISM": "1", "YISHI_JOB_WORKER_POLL_MS": "50"}.items():
+    os.environ.setdefault(_name, _value)
+
 from core import clock
 from core.config import Config
 from core.migrate import upgrade
-from core.plugins import make_plugin_manager
+from core.builtin import make_plugin_manager
 from core.runtime import Runtime
 
 PG_SERVER = os.environ.get("YISHI_TEST_PG", "postgres@127.0.0.1:5432")
@@ -61,6 +74,59 @@ def pg_admin(*statements: str) -> None:
         raise RuntimeError(f"PostgreSQL at {PG_SERVER} is unreachable: {exc}. Start it (see README).") from exc
 
 
+class _PgCopies:
+    """Fresh PostgreSQL databases copied from templates.
+
+    ``CREATE DATABASE … TEMPLATE`` takes most of a second of the server's
+    time, so the copy the next test of a template will get is made on a
+    background thread while this one runs, and dropping a used copy waits
+    there too. Templates never change once built, so a copy made early is the
+    copy the test would have made.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yishi-pg-copies")
+        self._spares: dict[str, Future[str]] = {}
+        self._drops: list[Future[None]] = []
+
+    @staticmethod
+    def _copy(template: str) -> str:
+        name = f"yishi_t_{os.getpid()}_{next(_counter)}"
+        pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+        return name
+
+    def take(self, template: str) -> str:
+        spare = self._spares.pop(template, None)
+        name = spare.result() if spare is not None else self._copy(template)
+        self._spares[template] = self._thread.submit(self._copy, template)
+        return name
+
+    def drop(self, name: str) -> None:
+        self._drops = [d for d in self._drops if not d.done() or d.exception() is not None]
+        self._drops.append(self._thread.submit(pg_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+    def forget(self, *templates: str) -> None:
+        """Call before dropping a template: waits for its spare copy, and drops that."""
+        for template in templates:
+            spare = self._spares.pop(template, None)
+            if spare is not None and spare.exception() is None:
+                self.drop(spare.result())
+
+    def close(self) -> None:
+        self.forget(*list(self._spares))
+        self._thread.shutdown(wait=True)
+        failed = [d.exception() for d in self._drops if d.exception() is not None]
+        if failed:
+            raise RuntimeError(f"{len(failed)} test database(s) were not dropped") from failed[0]
+
+
+@pytest.fixture(scope="session")
+def _pg_copies() -> _PgCopies:
+    copies = _PgCopies()
+    yield copies
+    copies.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -69,11 +135,12 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_template(_pg_copies) -> str:
     name = f"yishi_tpl_{os.getpid()}"
     pg_admin(f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
     upgrade(pg_url(name))
     yield name
+    _pg_copies.forget(name)
     pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -113,7 +180,7 @@ async def _write_seed(seed: Seed, url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def _seed_templates(tmp_path_factory):
+def _seed_templates(tmp_path_factory, _pg_copies):
     """Built seed templates by (backend, seed name), made on first use."""
     built: dict[tuple[str, str], _SeedTemplate] = {}
 
@@ -139,6 +206,7 @@ def _seed_templates(tmp_path_factory):
     yield get
     names = [t.database for (backend, _), t in built.items() if backend != "sqlite"]
     if names:
+        _pg_copies.forget(*names)
         pg_admin(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in names))
 
 
@@ -153,9 +221,9 @@ def _fresh_database_url(backend: str, request, tmp_path: Path, seed: Seed | None
         target = tmp_path / "yishi.sqlite3"
         shutil.copy(template, target)
         return f"sqlite+aiosqlite:///{target}", lambda: None
-    name = f"yishi_t_{os.getpid()}_{next(_counter)}"
-    pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
-    return pg_url(name), lambda: pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    copies = request.getfixturevalue("_pg_copies")
+    name = copies.take(template)
+    return pg_url(name), lambda: copies.drop(name)
 
 
 @pytest.fixture(params=BACKENDS)

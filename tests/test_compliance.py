@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from core.compliance import ComplianceItem, ComplianceResult
 from core.councils import service as councils
 from core.models import AuditEntry, CouncilDocument, RegionPlugin
-from core.plugins import PluginManifest, hookimpl, make_plugin_manager
+from core.plugins import PluginManifest, hookimpl
+from core.builtin import make_plugin_manager
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 

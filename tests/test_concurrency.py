@@ -86,7 +86,8 @@ async def test_two_overdue_reminder_runs_at_once_remind_each_task_once(world):
         task = await implementation.create_task(
             world.db, world["secretary"], topic_id,
             {"title": title, "responsible_name": "议事会成员 member", "responsible_user_id": world["member"].user_id,
-             "deadline": (clock.now() + timedelta(days=2)).isoformat()}, authorizer=world.authorizer)
+             "deadline": (clock.now() + timedelta(days=2)).isoformat()}, plugins=world.plugins,
+            authorizer=world.authorizer)
         task_ids.append(task.id)
     await world.db.commit()
     clock.advance(timedelta(days=3))

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from core.region_context import region_context
 from core import clock
 from core.consultation.service import MeetingKind, quorum_required
 from core.councils import service as councils
 from core.councils.service import MemberData
 from core.models import AuditEntry, RegionSetting, Topic, TopicEvent
 from core.models.consultation import Meeting, Outcome, Research, Vote
-from core.plugins import hookimpl, make_plugin_manager
+from core.plugins import hookimpl
+from core.builtin import make_plugin_manager
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -58,12 +60,12 @@ async def world(db, runtime):
                          "tianshui": [("city_admin", "6205")]}.items():
         await make_user(db, name, *grants)
     council = await councils.ensure_council(db, COMMUNITY)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, COMMUNITY)
+    hooks = await region_context(db, runtime.plugins, COMMUNITY)
     members = {}
     for name, category in [*FIXED, ("物业代表", "stakeholder")]:
         change = await councils.add_member(db, council, MemberData(name=name, category=category,
                                                                    joined_on=START.date() - timedelta(days=30)),
-                                           hooks=hooks)
+                                           context=hooks)
         members[name] = change.member.id
     await db.commit()
     return members

@@ -10,6 +10,7 @@ from litestar import Router
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from core.region_context import region_context
 from core import clock
 from core.app import API_PREFIX, create_app
 from core.audit import verify
@@ -20,7 +21,8 @@ from core.councils.rules import Violation, fixed_members
 from core.councils.service import MemberData
 from core.errors import ApiError
 from core.models import AuditEntry, Council, CouncilMember, CouncilTerm, RegionPlugin
-from core.plugins import PluginManifest, builtin_plugins, hookimpl, make_plugin_manager
+from core.plugins import PluginManifest, hookimpl
+from core.builtin import builtin_plugins, make_plugin_manager
 from core.runtime import Runtime
 from tests.helpers import SMALL_TREE, add_regions
 
@@ -82,7 +84,7 @@ def member(name: str, category: str, **kw) -> MemberData:
 
 
 async def hooks(db, runtime, code=COMMUNITY):
-    return await service.hooks_for_region(db, runtime.plugins, code)
+    return await region_context(db, runtime.plugins, code)
 
 
 async def audit_actions(db) -> list[str]:
@@ -111,7 +113,7 @@ async def test_council_is_created_on_demand_once(db, tree):
 async def test_first_member_opens_the_first_term(db, tree, runtime):
     council = await service.ensure_council(db, COMMUNITY)
     change = await service.add_member(db, council, member("张书记", "party_secretary", role_in_council="chair"),
-                                      hooks=await hooks(db, runtime))
+                                      context=await hooks(db, runtime))
     await db.commit()
     assert change.term.number == 1 and change.term.starts_on == date(2024, 6, 1)
     assert [m.name for m in await service.roster(db, change.term)] == ["张书记"]
@@ -120,15 +122,15 @@ async def test_first_member_opens_the_first_term(db, tree, runtime):
 async def test_new_term_copies_the_roster_of_members_still_serving(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
-    await service.start_term(db, council, date(2021, 3, 1), date(2024, 2, 29), hooks=h)
+    await service.start_term(db, council, date(2021, 3, 1), date(2024, 2, 29), context=h)
     a = (await service.add_member(db, council, member("甲", "party_secretary", joined_on=date(2021, 3, 1)),
-                                  hooks=h)).member
+                                  context=h)).member
     b = (await service.add_member(db, council, member("乙", "legal_worker", joined_on=date(2021, 3, 1),
-                                                      grid="第三网格"), hooks=h)).member
+                                                      grid="第三网格"), context=h)).member
     c = (await service.add_member(db, council, member("丙", "resident", joined_on=date(2022, 1, 1)),
-                                  hooks=h)).member
-    await service.member_leaves(db, council, c.id, date(2023, 5, 1), hooks=h)
-    change = await service.start_term(db, council, date(2024, 3, 1), date(2027, 2, 28), hooks=h)
+                                  context=h)).member
+    await service.member_leaves(db, council, c.id, date(2023, 5, 1), context=h)
+    change = await service.start_term(db, council, date(2024, 3, 1), date(2027, 2, 28), context=h)
     await db.commit()
 
     new_term = change.term
@@ -149,8 +151,8 @@ async def test_new_term_copies_the_roster_of_members_still_serving(db, tree, run
 async def test_open_previous_term_is_closed_the_day_before(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
-    first = (await service.start_term(db, council, date(2021, 3, 1), hooks=h)).term
-    await service.start_term(db, council, date(2024, 3, 1), hooks=h)
+    first = (await service.start_term(db, council, date(2021, 3, 1), context=h)).term
+    await service.start_term(db, council, date(2024, 3, 1), context=h)
     await db.commit()
     assert first.ends_on == date(2024, 2, 29)
     assert "council.term.close" in await audit_actions(db)
@@ -159,12 +161,12 @@ async def test_open_previous_term_is_closed_the_day_before(db, tree, runtime):
 async def test_term_dates_are_checked(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
-    await service.start_term(db, council, date(2024, 3, 1), hooks=h)
+    await service.start_term(db, council, date(2024, 3, 1), context=h)
     with pytest.raises(ApiError) as err:
-        await service.start_term(db, council, date(2024, 1, 1), hooks=h)
+        await service.start_term(db, council, date(2024, 1, 1), context=h)
     assert err.value.status_code == 400 and err.value.fields[0].field == "starts_on"
     with pytest.raises(ApiError) as err:
-        await service.start_term(db, council, date(2025, 1, 1), date(2024, 12, 1), hooks=h)
+        await service.start_term(db, council, date(2025, 1, 1), date(2024, 12, 1), context=h)
     assert err.value.fields[0].field == "ends_on"
 
 
@@ -172,23 +174,23 @@ async def test_leaving_member_keeps_history_and_leaves_the_current_roster(db, tr
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
     stay = (await service.add_member(db, council, member("李主任", "residents_committee",
-                                                         is_residents_committee_director=True), hooks=h)).member
-    go = (await service.add_member(db, council, member("王律师", "legal_worker"), hooks=h)).member
-    change = await service.member_leaves(db, council, go.id, hooks=h, notes="工作调动")
+                                                         is_residents_committee_director=True), context=h)).member
+    go = (await service.add_member(db, council, member("王律师", "legal_worker"), context=h)).member
+    change = await service.member_leaves(db, council, go.id, context=h, notes="工作调动")
     await db.commit()
     assert [m.id for m in await service.roster(db, change.term)] == [stay.id]
     history = await service.term_members(db, change.term)
     assert {m.id: m.left_on for m in history} == {stay.id: None, go.id: date(2024, 6, 1)}
     assert "工作调动" in (await db.get(CouncilMember, go.id)).notes
     with pytest.raises(ApiError) as err:
-        await service.member_leaves(db, council, go.id, hooks=h)
+        await service.member_leaves(db, council, go.id, context=h)
     assert err.value.status_code == 409
 
 
 async def test_default_rule_names_missing_categories_in_chinese(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
-    change = await service.add_member(db, council, member("赵代表", "deputies", is_cppcc=True), hooks=h)
+    change = await service.add_member(db, council, member("赵代表", "deputies", is_cppcc=True), context=h)
     by_rule = {v.rule_id: v for v in change.violations}
     assert by_rule["council_rules.party_secretary"].message_zh == "缺少“1”：党组织书记未列为议事会成员"
     missing = by_rule["council_rules.fixed_categories"]
@@ -201,7 +203,7 @@ async def test_default_rule_names_missing_categories_in_chinese(db, tree, runtim
 async def test_regional_rule_applies_only_where_enabled(db, tree, runtime):
     council = await service.ensure_council(db, NINGBO_COMMUNITY)
     change = await service.add_member(db, council, member("钱书记", "party_secretary"),
-                                      hooks=await hooks(db, runtime, NINGBO_COMMUNITY))
+                                      context=await hooks(db, runtime, NINGBO_COMMUNITY))
     assert {v.rule_id for v in change.violations} == {"council_rules.fixed_categories"}
 
 
@@ -211,19 +213,19 @@ async def test_complete_council_has_no_default_remarks(db, tree, runtime):
     for i, category in enumerate(["party_secretary", "party_committee", "residents_committee",
                                   "supervisory_committee", "deputies", "legal_worker", "organisation",
                                   "resident", "expert"]):
-        change = await service.add_member(db, council, member(f"成员{i}", category), hooks=h)
+        change = await service.add_member(db, council, member(f"成员{i}", category), context=h)
     assert change.violations == []
 
 
 async def test_blocking_rule_refuses_and_saves_nothing(db, tree, runtime):
     h = await hooks(db, runtime)
     council = await service.ensure_council(db, COMMUNITY)
-    await service.add_member(db, council, member("居民甲", "resident"), hooks=h)
-    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), hooks=h)
+    await service.add_member(db, council, member("居民甲", "resident"), context=h)
+    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), context=h)
     await db.commit()
     entries_before = await db.scalar(select(func.count()).select_from(AuditEntry))
     with pytest.raises(ApiError) as err:
-        await service.add_member(db, council, member("委员", "residents_committee", is_cadre=True), hooks=h)
+        await service.add_member(db, council, member("委员", "residents_committee", is_cadre=True), context=h)
     assert err.value.status_code == 409
     assert err.value.message_zh == "议事会组成不符合规定：社区干部 2 人，超过固定成员半数"
     await db.rollback()
@@ -234,13 +236,13 @@ async def test_blocking_rule_refuses_and_saves_nothing(db, tree, runtime):
 async def test_blocking_rule_already_broken_does_not_stop_repairs(db, tree, runtime):
     council = await service.ensure_council(db, COMMUNITY)
     plain = await hooks(db, runtime, NINGBO_COMMUNITY)  # Tianshui's rule off: build a roster that breaks it
-    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), hooks=plain)
+    await service.add_member(db, council, member("书记", "party_secretary", is_cadre=True), context=plain)
     second = (await service.add_member(db, council, member("干部", "party_committee", is_cadre=True),
-                                       hooks=plain)).member
+                                       context=plain)).member
     h = await hooks(db, runtime)
-    change = await service.add_member(db, council, member("居民", "resident"), hooks=h)
+    change = await service.add_member(db, council, member("居民", "resident"), context=h)
     assert any(v.rule_id == "tianshui.cadre_half" for v in change.violations)
-    change = await service.member_leaves(db, council, second.id, hooks=h)
+    change = await service.member_leaves(db, council, second.id, context=h)
     assert not any(v.rule_id == "tianshui.cadre_half" for v in change.violations)
 
 
@@ -248,7 +250,7 @@ async def test_member_input_is_checked_field_by_field(db, tree, runtime):
     council = await service.ensure_council(db, COMMUNITY)
     with pytest.raises(ApiError) as err:
         await service.add_member(db, council, member("某人", "mayor", role_in_council="boss", user_id=999),
-                                 hooks=await hooks(db, runtime))
+                                 context=await hooks(db, runtime))
     assert err.value.status_code == 400
     assert [f.field for f in err.value.fields] == ["category", "role_in_council", "user_id"]
     assert "未知成员类别“mayor”" in err.value.fields[0].message_zh
@@ -260,11 +262,11 @@ async def test_every_change_is_audited_with_before_and_after(db, tree, runtime):
     council = await service.ensure_council(db, COMMUNITY, actor=user)
     await service.update_council(db, council, actor=user, venue="社区二楼议事厅")
     added = (await service.add_member(db, council, member("孙", "resident", user_id=user.id), actor=user,
-                                      hooks=h)).member
+                                      context=h)).member
     await service.update_member(db, council, added.id, member("孙", "resident", grid="一网格", user_id=user.id),
-                                actor=user, hooks=h)
-    await service.member_leaves(db, council, added.id, actor=user, hooks=h)
-    await service.start_term(db, council, date(2024, 9, 1), hooks=h, actor=user)
+                                actor=user, context=h)
+    await service.member_leaves(db, council, added.id, actor=user, context=h)
+    await service.start_term(db, council, date(2024, 9, 1), context=h, actor=user)
     await db.commit()
     rows = (await db.scalars(select(AuditEntry).where(AuditEntry.action.like("council.%"))
                             .order_by(AuditEntry.id))).all()

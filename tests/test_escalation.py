@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core.region_context import region_context
 from core.escalation.service import lowest_common_ancestor, parent_code
 from core.models import AuditEntry, Council, TopicFeedback
 from core.models.escalation import Escalation
@@ -211,18 +212,18 @@ async def test_a_plugins_target_wins_over_the_lowest_common_ancestor(runtime, db
 
 
 async def test_joint_meeting_invitees_are_the_affected_communities_council_members(runtime, db, people):
-    from core.councils.service import MemberData, add_member, ensure_council, hooks_for_region, start_term
+    from core.councils.service import MemberData, add_member, ensure_council, start_term
     from core.escalation.service import joint_meeting_invitees
     from core.models import Topic
 
     for code, chair_name, member_name in ((COMMUNITY, "张书记", "李委员"), (SIBLING, "王书记", "赵委员")):
         council = await ensure_council(db, code)
-        hooks = await hooks_for_region(db, runtime.plugins, code)
-        await start_term(db, council, date(2024, 1, 1), hooks=hooks)
+        hooks = await region_context(db, runtime.plugins, code)
+        await start_term(db, council, date(2024, 1, 1), context=hooks)
         await add_member(db, council, MemberData(name=member_name, category="residents_committee",
-                                                 joined_on=date(2024, 1, 1)), hooks=hooks)
+                                                 joined_on=date(2024, 1, 1)), context=hooks)
         await add_member(db, council, MemberData(name=chair_name, category="party_secretary",
-                                                 role_in_council="chair", joined_on=date(2024, 1, 1)), hooks=hooks)
+                                                 role_in_council="chair", joined_on=date(2024, 1, 1)), context=hooks)
     await db.commit()
     async with api_for(runtime) as api:
         topic_id = await api.submit("chair", COMMUNITY, "两社区联合巡逻")

@@ -7,7 +7,8 @@ import pluggy
 import pytest
 
 from core import hookspecs
-from core.plugins import hookimpl, make_plugin_manager
+from core.plugins import hookimpl
+from core.builtin import make_plugin_manager
 
 HOOKS = {
     name: fn
@@ -61,3 +62,18 @@ def test_check_pending_catches_an_implementation_without_spec():
 def test_the_factory_refuses_a_plugin_implementing_an_unknown_hook():
     with pytest.raises(pluggy.PluginValidationError):
         make_plugin_manager(load_entry_points=False, extra_plugins=[Misspelled()])
+
+
+def test_the_variant_adapter_takes_each_hooks_arguments_as_documented():
+    """``core.plugins.VariantPlugin`` answers hooks for every declared variant:
+    each of its implementations takes exactly its hook's arguments, so a
+    declaration's callables get whatever the contract offers."""
+    from core.plugins import VariantPlugin
+
+    implemented = {name: fn for name, fn in inspect.getmembers(VariantPlugin, inspect.isfunction)
+                   if name.startswith("yishi_")}
+    assert {"yishi_manifest", "yishi_procedures", "yishi_topic_action_taken", "yishi_topic_action_recorded"} \
+        <= set(implemented)
+    for name, fn in implemented.items():
+        assert name in HOOKS, name
+        assert list(inspect.signature(fn).parameters)[1:] == list(inspect.signature(HOOKS[name]).parameters), name

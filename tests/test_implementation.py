@@ -121,7 +121,8 @@ async def test_overdue_task_reminds_the_responsible_party_and_the_council(world,
     task = await implementation.create_task(
         world.db, world["secretary"], topic_id,
         {"title": "更换路灯", "responsible_name": "议事会成员 member", "responsible_user_id": world["member"].user_id,
-         "deadline": (clock.now() + timedelta(days=2)).isoformat()}, authorizer=world.authorizer)
+         "deadline": (clock.now() + timedelta(days=2)).isoformat()}, plugins=world.plugins,
+            authorizer=world.authorizer)
     await world.db.commit()
     task_id = task.id
     await job_runner.baseline(implementation_jobs.REMIND_OVERDUE)
@@ -165,7 +166,7 @@ async def test_tasks_only_while_implementing(world):
     try:
         await implementation.create_task(world.db, world["secretary"], topic_id,
                                          {"title": "x", "responsible_name": "y", "deadline": "2031-01-01"},
-                                         authorizer=world.authorizer)
+                                         plugins=world.plugins, authorizer=world.authorizer)
     except ApiError as err:
         assert err.status_code == 409 and "implement and track" in err.message_en
     else:

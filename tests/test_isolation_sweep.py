@@ -59,7 +59,7 @@ BODIES = {
     ("POST", "/api/v1/regions/{code}/meetings"): walk.meeting(),
     ("POST", "/api/v1/meetings/{meeting_id}/publish-plan"): {},
     ("POST", "/api/v1/meetings/{meeting_id}/attendance"): {"present": []},
-    ("POST", "/api/v1/meetings/{meeting_id}/minutes"): {"speeches": []},
+    ("POST", "/api/v1/meetings/{meeting_id}/minutes"): {"entries": []},
     ("POST", "/api/v1/upward-reports/{report_id}/answer"): {"answer": "答复"},
     ("PUT", "/api/v1/plugins/lianyungang/regions/{code}/homes/{home_code}/pilot"): {"is_pilot": True},
     ("POST", "/api/v1/plugins/ningbo/regions/{code}/demonstration-points"): {"community": "330203001002"},

@@ -20,7 +20,8 @@ from core.jobs import ScheduledJob, enqueue, job
 from core.jobs.runtime import JobRuntime
 from core.jobs.scheduler import Scheduler, collect_scheduled_jobs, latest_slot
 from core.models import OutboxJob, ScheduledFire
-from core.plugins import hookimpl, make_plugin_manager
+from core.plugins import hookimpl
+from core.builtin import make_plugin_manager
 from core.runtime import Runtime
 from tests.jobs_fixtures import (  # noqa: F401  (fixtures)
     FAST,

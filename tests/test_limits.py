@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from core import clock
 from core.app import create_app
 from core.builtin.housekeeping import purge_rate_limit_windows
-from core.cli import uvicorn_options
+from core.cli_support import uvicorn_options
 from core.config import Config
 from core.clientaddr import digest, parse_trusted, resolve
 from core.jobs.scheduler import collect_scheduled_jobs

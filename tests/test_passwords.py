@@ -1,18 +1,22 @@
 """The password policy, wherever a password is set: creating a user, a tenant
 file, changing one's own password."""
+import argon2
 import pytest
 from sqlalchemy import func, select
 
-from core.auth.passwords import verify_password
+from core.auth import passwords
+from core.auth.passwords import hash_password, hasher_for, verify_password
 from core.auth.policy import common_passwords, password_problems
 from core.auth.users import create_user
+from core.config import Config
 from core.errors import ApiError
 from core.models import AuditEntry, User
-from core.plugins import make_plugin_manager
+from core.builtin import make_plugin_manager
 from core.tenants.loader import demo_tenant_files, load_tenants, read_tenant
 from tests.auth_helpers import PASSWORD, app_client, bearer, login, make_user
 from tests.test_tenants import CITY, tenant_file
 
+HASH_SETTINGS = ("YISHI_PASSWORD_HASH_TIME_COST", "YISHI_PASSWORD_HASH_MEMORY_KIB", "YISHI_PASSWORD_HASH_PARALLELISM")
 WEAK = ["12345678", "password", " " * 8, " " * 12, "1234567890", "Password123", "QWERTYUIOP"]
 
 
@@ -20,6 +24,49 @@ WEAK = ["12345678", "password", " " * 8, " " * 12, "1234567890", "Password123", 
 async def client(runtime):
     async with app_client(runtime) as test_client:
         yield test_client
+
+
+def production_config(monkeypatch) -> Config:
+    # The suite runs with a cheap hash (tests/conftest.py); unset, the setting takes our default.
+    for name in HASH_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    return Config.from_env()
+
+
+def test_the_default_hash_cost_is_the_rfc_9106_low_memory_profile(monkeypatch):
+    production_config(monkeypatch)
+    # hash_password reads the setting once per process; made again here from the unset environment.
+    passwords._hasher.cache_clear()
+    try:
+        hashed = hash_password("correct-horse-42")
+    finally:
+        passwords._hasher.cache_clear()  # the next hash reads this suite's setting again
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert argon2.extract_parameters(hashed) == argon2.profiles.RFC_9106_LOW_MEMORY
+
+
+def test_the_hash_cost_settings_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("YISHI_PASSWORD_HASH_TIME_COST", "2")
+    monkeypatch.setenv("YISHI_PASSWORD_HASH_MEMORY_KIB", "64")
+    monkeypatch.setenv("YISHI_PASSWORD_HASH_PARALLELISM", "2")
+    parameters = argon2.extract_parameters(hasher_for(Config.from_env()).hash("correct-horse-42"))
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (2, 64, 2)
+    monkeypatch.setenv("YISHI_PASSWORD_HASH_MEMORY_KIB", "8")
+    with pytest.raises(ValueError, match="YISHI_PASSWORD_HASH_"):
+        hasher_for(Config.from_env())
+
+
+def test_a_hash_made_under_one_cost_verifies_under_another(monkeypatch):
+    production = hasher_for(production_config(monkeypatch))
+    cheap = hasher_for(Config.from_env(password_hash_time_cost=1, password_hash_memory_kib=8,
+                                       password_hash_parallelism=1))
+    made_in_production, made_cheaply = production.hash("correct-horse-42"), cheap.hash("correct-horse-42")
+    assert production.verify(made_cheaply, "correct-horse-42")
+    assert cheap.verify(made_in_production, "correct-horse-42")
+    # verify_password, whatever cost this process hashes at.
+    for hashed in (made_in_production, made_cheaply, hash_password("correct-horse-42")):
+        assert verify_password(hashed, "correct-horse-42")
+        assert not verify_password(hashed, "correct-horse-43")
 
 
 def test_the_common_list_is_a_real_list():

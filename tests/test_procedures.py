@@ -12,7 +12,8 @@ import pytest
 
 from core.authz.roles import Role
 from core.errors import ApiError
-from core.plugins import hookimpl, make_plugin_manager
+from core.plugins import hookimpl
+from core.builtin import make_plugin_manager
 from core.procedures import engine, generic
 from core.procedures.generic import GENERIC
 from core.procedures.model import (Action, Procedure, ProcedureError, Stage, Step, TopicContext, TopicState,

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from core.auth.passwords import verify_password
 from core.errors import ApiError
 from core.models import Region, RegionPlugin, RegionSetting, RoleGrant, User
-from core.plugins import PluginManifest, SettingSpec, hookimpl, make_plugin_manager
+from core.plugins import PluginManifest, SettingSpec, hookimpl
+from core.builtin import make_plugin_manager
 from core.tenants.loader import TENANTS_DIR, demo_tenant_files, load_tenants
 from core.tenants.settings import enabled_plugins, resolve_setting, resolve_settings
 

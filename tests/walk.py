@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.region_context import region_context
 from core import clock
 from core.authz.principal import Principal
 from core.consultation import service as consultation
@@ -52,12 +53,12 @@ async def seat_council(db: AsyncSession, plugins: PluginHost, region_code: str,
     """Give the council of ``region_code`` its fixed members (named people
     without accounts); returns name → member id. Commits."""
     council = await councils.ensure_council(db, region_code)
-    hooks = await councils.hooks_for_region(db, plugins, region_code)
+    hooks = await region_context(db, plugins, region_code)
     joined_on = joined_on or clock.today() - timedelta(days=30)
     seated = {}
     for name, category in members:
         change = await councils.add_member(db, council, MemberData(name=name, category=category,
-                                                                   joined_on=joined_on), hooks=hooks)
+                                                                   joined_on=joined_on), context=hooks)
         seated[name] = change.member.id
     await db.commit()
     return seated

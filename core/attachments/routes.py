@@ -3,16 +3,15 @@
 own region, 404 when the caller may not read it)."""
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.attachments import service
+from core.attachments.schemas import UploadForm
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.errors import FieldError, validation_failed
@@ -24,13 +23,9 @@ from core.runtime import Runtime
       summary="Upload a photo or document (JPEG, PNG, PDF, DOCX, XLSX; at most 10 MB) as multipart form data")
 async def upload_attachment(code: FromPath[str], db: NamedDependency[AsyncSession],
                             principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                            data: MultipartBody[dict[str, Any]]) -> dict:
-    # Taken as a form rather than a bare UploadFile: Litestar answers a form
-    # without any file with a 500 in that case, and the client deserves a 400.
-    upload = data.get(service.FIELD)
-    if not isinstance(upload, UploadFile):
-        upload = next((value for value in data.values() if isinstance(value, UploadFile)), None)
-    if upload is None:
+                            data: MultipartBody[UploadForm]) -> dict:
+    upload = data.file
+    if upload is msgspec.UNSET:
         raise validation_failed(FieldError(service.FIELD, "请以 multipart 表单字段 file 上传文件",
                                            "send the file as the multipart form field 'file'"))
     content = await upload.read()

@@ -1,8 +1,6 @@
 """Login, logout, "who am I", changing one's password and unlocking an account."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import service, throttle
+from core.auth.schemas import LoginInput, PasswordChangeInput
 from core.auth.guard import AUTHENTICATED, SESSION_COOKIE
 from core.auth.throttle import RetryLater
 from core.auth.users import UNLOCK_ACTION, may_unlock
@@ -22,12 +21,6 @@ from core.errors import error_body, not_found, prefers_english
 from core.models import Region, User
 from core.runtime import Runtime
 from core.security.csrf import CSRF_COOKIE, csrf_cookie, csrf_token_for
-
-
-@dataclass
-class LoginInput:
-    username: str
-    password: str
 
 
 def _secure(request: Request) -> bool:
@@ -105,12 +98,6 @@ async def me_route(request: Request, principal: NamedDependency[Principal],
         ttl = request.app.state.runtime.config.token_ttl_hours * 3600
         cookies.append(csrf_cookie(csrf, ttl, _secure(request)))
     return Response(body, cookies=cookies)
-
-
-@dataclass
-class PasswordChangeInput:
-    current_password: str
-    new_password: str
 
 
 @post("/me/password", opt={"action": AUTHENTICATED}, status_code=200, exception_handlers=_THROTTLED,

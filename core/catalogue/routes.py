@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.catalogue import KINDS, ROUTES as REJECTION_ROUTES, Catalogue
 from core.public.service import open_door_region
 from core.runtime import Runtime
-from core.topics.service import region_catalogue
+from core.region_context import region_context
 
 READ = {"action": "region.read"}
 KIND_LABELS = {"admissible": ("可以协商的事项", "matters that may be consulted"),
@@ -36,7 +36,7 @@ def catalogue_dict(region_code: str, catalogue: Catalogue) -> dict:
      summary="The catalogue in force at a region: the items that may and may not be consulted, numbered, verbatim")
 async def catalogue_route(code: FromPath[str], db: NamedDependency[AsyncSession],
                           runtime: NamedDependency[Runtime]) -> dict:
-    return catalogue_dict(code, await region_catalogue(db, runtime.plugins, code))
+    return catalogue_dict(code, (await region_context(db, runtime.plugins, code)).catalogue)
 
 
 @get("/public/regions/{code:str}/catalogue", opt={"public": True},
@@ -44,7 +44,7 @@ async def catalogue_route(code: FromPath[str], db: NamedDependency[AsyncSession]
 async def public_catalogue_route(code: FromPath[str], db: NamedDependency[AsyncSession],
                                  runtime: NamedDependency[Runtime]) -> dict:
     region = await open_door_region(db, code)
-    return catalogue_dict(region.code, await region_catalogue(db, runtime.plugins, region.code))
+    return catalogue_dict(region.code, (await region_context(db, runtime.plugins, region.code)).catalogue)
 
 
 ROUTES = [catalogue_route, public_catalogue_route]

@@ -10,16 +10,16 @@ from core.compliance import ComplianceResult
 from core.clock import today
 from core.models import Region
 from core.plugins import PluginHost
-from core.tenants.settings import enabled_plugins
+from core.region_context import region_context
 
 
 async def check_region(session: AsyncSession, plugins: PluginHost, region: Region,
                        on_date: date | None = None) -> list[ComplianceResult]:
     """Every standard the region's plugins check, in plugin order."""
-    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, region.code))
+    context = await region_context(session, plugins, region.code)
     results: list[ComplianceResult] = []
-    answers = hooks.yishi_compliance_checks(session=session, region_code=region.code, level=region.level,
-                                            on_date=on_date or today())
+    answers = context.hooks.yishi_compliance_checks(session=session, context=context, region_code=region.code,
+                                                    level=region.level, on_date=on_date or today())
     for answer in await await_each(answers):
         for result in answer or ():
             if not isinstance(result, ComplianceResult):

@@ -37,17 +37,13 @@ def _what(action) -> str | None:
     return action.kind if action.kind in (RESEARCH, SCHEDULE, RESOLUTION) else _BY_KEY.get(action.key)
 
 
-async def _on_action(session, topic, what: str, payload: Mapping[str, Any], event, principal) -> None:
+async def _on_action(context, topic, what: str, payload: Mapping[str, Any], event, principal) -> None:
+    session = context.session
     if what == RESEARCH:
         await service.record_research(session, principal, topic, event, payload)
     elif what == SCHEDULE:
         # The kinds the region's plugins add (Ningbo's estate joint meeting) may be chosen here too.
-        from core.escalation.service import plugin_host_of
-        from core.tenants.settings import enabled_plugins
-
-        host = plugin_host_of(session)
-        hooks = host.hooks_for(await enabled_plugins(session, host, topic.region_code))
-        await service.schedule_for_topic(session, principal, topic, payload, hooks=hooks)
+        await service.schedule_for_topic(session, principal, topic, payload, context=context)
     elif what == RESOLUTION:
         await service.record_outcome(session, principal, topic, event, payload)
 
@@ -58,11 +54,11 @@ def yishi_manifest():
 
 
 @hookimpl(trylast=True)
-def yishi_topic_action_taken(session, topic, action, payload, event, principal):
+def yishi_topic_action_taken(context, topic, action, payload, event, principal):
     what = _what(action)
     if what is None:
         return None
-    return _on_action(session, topic, what, payload or {}, event, principal)
+    return _on_action(context, topic, what, payload or {}, event, principal)
 
 
 @hookimpl(trylast=True)

@@ -7,8 +7,7 @@ region (404 if the caller cannot read it, 403 if they may not manage it).
 """
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -18,20 +17,20 @@ from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
 from core.consultation import service
-from core.councils.service import hooks_for_region
+from core.consultation.schemas import Attendance, MeetingForm, Minutes, PlanPublication, VoteRecord
 from core.errors import FieldError, validation_failed
 from core.models.consultation import MEETING_STATUSES
+from core.region_context import region_context
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
-from core.tenants.settings import resolve_setting
 
 READ = {"action": service.READ}
 MANAGE = {"action": service.MANAGE}
 
 
 async def _view(db: AsyncSession, runtime: Runtime, meeting) -> dict:
-    hooks = await hooks_for_region(db, runtime.plugins, meeting.region_code)
-    return await service.meeting_view(db, meeting, hooks=hooks)
+    context = await region_context(db, runtime.plugins, meeting.region_code)
+    return await service.meeting_view(db, meeting, context=context)
 
 
 async def _managed(db: AsyncSession, runtime: Runtime, principal: Principal, meeting_id: int):
@@ -41,16 +40,17 @@ async def _managed(db: AsyncSession, runtime: Runtime, principal: Principal, mee
 
 
 async def _plan_notice_days(db: AsyncSession, runtime: Runtime, region_code: str) -> int:
-    return int(await resolve_setting(db, runtime.plugins, region_code, service.PLAN_NOTICE_SETTING))
+    context = await region_context(db, runtime.plugins, region_code)
+    return int(context.setting(service.PLAN_NOTICE_SETTING))
 
 
 @post("/regions/{code:str}/meetings", opt=MANAGE, status_code=201, summary="Schedule a meeting of the council")
 async def create_meeting(code: FromPath[str], db: NamedDependency[AsyncSession],
                          principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                         data: JSONBody[dict[str, Any] | None] = None) -> dict:
-    hooks = await hooks_for_region(db, runtime.plugins, code)
-    meeting = await service.create_meeting(db, principal, code, data, hooks=hooks)
-    return await service.meeting_view(db, meeting, hooks=hooks)
+                         data: JSONBody[MeetingForm | None] = None) -> dict:
+    context = await region_context(db, runtime.plugins, code)
+    meeting = await service.create_meeting(db, principal, code, msgspec.to_builtins(data), context=context)
+    return await service.meeting_view(db, meeting, context=context)
 
 
 @get("/regions/{code:str}/meetings", opt=READ,
@@ -62,9 +62,9 @@ async def list_meetings(code: FromPath[str], db: NamedDependency[AsyncSession],
     if status is not None and status not in MEETING_STATUSES:
         raise validation_failed(FieldError("status", f"状态应为：{'、'.join(MEETING_STATUSES)}",
                                            f"status must be one of: {', '.join(MEETING_STATUSES)}"))
-    hooks = await hooks_for_region(db, runtime.plugins, code)
+    context = await region_context(db, runtime.plugins, code)
     return await service.list_meetings(db, region_scope, code, Paging.checked(page, page_size), status=status,
-                                       hooks=hooks)
+                                       context=context)
 
 
 @get("/meetings/{meeting_id:int}", opt=READ,
@@ -80,9 +80,9 @@ async def meeting_detail(meeting_id: FromPath[int], db: NamedDependency[AsyncSes
       summary="Publish the meeting's plan (议事方案) in advance")
 async def publish_plan(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                       data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                       data: JSONBody[PlanPublication | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
-    await service.publish_plan(db, principal, meeting, data)
+    await service.publish_plan(db, principal, meeting, msgspec.to_builtins(data))
     return await _view(db, runtime, meeting)
 
 
@@ -90,9 +90,9 @@ async def publish_plan(meeting_id: FromPath[int], db: NamedDependency[AsyncSessi
       summary="Record who attended: present = [{member_id} | {name}]")
 async def attendance(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                      principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                     data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                     data: JSONBody[Attendance | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
-    await service.record_attendance(db, principal, meeting, data,
+    await service.record_attendance(db, principal, meeting, msgspec.to_builtins(data),
                                     plan_notice_days=await _plan_notice_days(db, runtime, meeting.region_code))
     return await _view(db, runtime, meeting)
 
@@ -101,9 +101,9 @@ async def attendance(meeting_id: FromPath[int], db: NamedDependency[AsyncSession
       summary="Append speakers and their points to the minutes")
 async def minutes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                   principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                  data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                  data: JSONBody[Minutes | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
-    await service.add_minutes(db, principal, meeting, data)
+    await service.add_minutes(db, principal, meeting, msgspec.to_builtins(data))
     return await _view(db, runtime, meeting)
 
 
@@ -111,11 +111,12 @@ async def minutes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
       summary="Record the vote on an agenda topic (by member, or tallies); quorum is judged here")
 async def votes(meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                 principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                data: JSONBody[VoteRecord | None] = None) -> dict:
     meeting = await _managed(db, runtime, principal, meeting_id)
-    ratio = await resolve_setting(db, runtime.plugins, meeting.region_code, service.QUORUM_SETTING)
-    await service.record_vote(db, principal, meeting, data, quorum_ratio=float(ratio),
-                              plan_notice_days=await _plan_notice_days(db, runtime, meeting.region_code))
+    context = await region_context(db, runtime.plugins, meeting.region_code)
+    await service.record_vote(db, principal, meeting, msgspec.to_builtins(data),
+                              quorum_ratio=float(context.setting(service.QUORUM_SETTING)),
+                              plan_notice_days=int(context.setting(service.PLAN_NOTICE_SETTING)))
     return await _view(db, runtime, meeting)
 
 

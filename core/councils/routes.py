@@ -7,9 +7,7 @@ remarks; a rule marked blocking turns the save into a 409.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-import msgspec
 from litestar import get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -18,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.authz.principal import Principal
 from core.councils import service
-from core.councils.service import DocumentData, MemberData, RosterChange
+from core.councils.schemas import CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
+from core.councils.service import RosterChange
 from core.errors import not_found
+from core.region_context import region_context
 from core.models import Council, Region
 from core.runtime import Runtime
 
@@ -27,24 +27,8 @@ READ = {"action": "council.read"}
 MANAGE = {"action": "council.manage"}
 
 
-class CouncilEdit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    venue: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-
-
-class TermStart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    starts_on: date
-    ends_on: date | None = None
-
-
-class MemberLeave(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    # Defaults to today.
-    left_on: date | None = None
-    notes: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-
-
-async def _hooks(db: AsyncSession, runtime, code: str):
-    return await service.hooks_for_region(db, runtime.plugins, code)
+async def _context(db: AsyncSession, runtime, code: str):
+    return await region_context(db, runtime.plugins, code)
 
 
 async def _overview(db: AsyncSession, runtime, code: str, council: Council | None) -> dict:
@@ -58,7 +42,7 @@ async def _overview(db: AsyncSession, runtime, code: str, council: Council | Non
                 "term": None, "terms": [], "roster": [], "violations": []}
     term = await service.current_term(db, council)
     members = await service.roster(db, term) if term else []
-    violations = await service.check_composition(db, council, await _hooks(db, runtime, code), term)
+    violations = await service.check_composition(db, council, await _context(db, runtime, code), term)
     return {"council": {**service.council_dict(council), "exists": True},
             "term": service.term_dict(term) if term else None,
             "terms": [service.term_dict(t) for t in await service.list_terms(db, council)],
@@ -116,7 +100,7 @@ async def council_members(code: FromPath[str], db: NamedDependency[AsyncSession]
 async def council_member_add(code: FromPath[str], data: JSONBody[MemberData], db: NamedDependency[AsyncSession],
                              runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
-    change = await service.add_member(db, council, data, actor=principal, hooks=await _hooks(db, runtime, code))
+    change = await service.add_member(db, council, data, actor=principal, context=await _context(db, runtime, code))
     return await _change_answer(db, change)
 
 
@@ -126,7 +110,7 @@ async def council_member_edit(code: FromPath[str], member_id: FromPath[int], dat
                               principal: NamedDependency[Principal]) -> dict:
     council = await _existing(db, code)
     change = await service.update_member(db, council, member_id, data, actor=principal,
-                                         hooks=await _hooks(db, runtime, code))
+                                         context=await _context(db, runtime, code))
     return await _change_answer(db, change)
 
 
@@ -137,7 +121,7 @@ async def council_member_leave(code: FromPath[str], member_id: FromPath[int], da
                                principal: NamedDependency[Principal]) -> dict:
     council = await _existing(db, code)
     change = await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
-                                         hooks=await _hooks(db, runtime, code), notes=data.notes)
+                                         context=await _context(db, runtime, code), notes=data.notes)
     return await _change_answer(db, change)
 
 
@@ -154,7 +138,7 @@ async def council_term_start(code: FromPath[str], data: JSONBody[TermStart], db:
                              runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
     change = await service.start_term(db, council, data.starts_on, data.ends_on, actor=principal,
-                                      hooks=await _hooks(db, runtime, code))
+                                      context=await _context(db, runtime, code))
     return await _change_answer(db, change)
 
 

@@ -22,6 +22,7 @@ from core.clock import today
 from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
+from core.region_context import RegionContext
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, User
 
 COUNCIL_LEVELS = ("city", "district", "street", "community")
@@ -104,14 +105,6 @@ def _council_snapshot(council: Council, term: CouncilTerm | None, settings: Mapp
                            term_number=term.number if term else None,
                            term_starts_on=term.starts_on if term else None,
                            term_ends_on=term.ends_on if term else None, settings=settings)
-
-
-async def _rule_settings(session: AsyncSession, council: Council) -> Mapping[str, Any]:
-    """The council's region's settings, for composition rules to read their numbers from."""
-    from core.escalation.service import plugin_host_of
-    from core.tenants.settings import resolve_settings
-
-    return await resolve_settings(session, plugin_host_of(session), council.region_code)
 
 
 # -- councils -----------------------------------------------------------------
@@ -200,29 +193,30 @@ async def roster(session: AsyncSession, term: CouncilTerm, on_date: date | None 
     return [m for m in await term_members(session, term) if _is_active(m, on_date)]
 
 
-async def check_composition(session: AsyncSession, council: Council, hooks, term: CouncilTerm | None = None,
+async def check_composition(session: AsyncSession, council: Council, context: RegionContext,
+                            term: CouncilTerm | None = None,
                             on_date: date | None = None) -> list[Violation]:
     """What the rule plugins say about the roster as it stands."""
     term = term or await current_term(session, council, on_date)
     members = await roster(session, term, on_date) if term else []
-    snapshot = _council_snapshot(council, term, await _rule_settings(session, council))
-    return collect_violations(hooks, snapshot, tuple(_snapshot_of(m) for m in members))
+    snapshot = _council_snapshot(council, term, context.settings)
+    return collect_violations(context.hooks, snapshot, tuple(_snapshot_of(m) for m in members))
 
 
 async def _refuse_if_blocking(session: AsyncSession, council: Council, term: CouncilTerm | None,
                               current: list[MemberSnapshot], prospective: list[MemberSnapshot],
-                              hooks) -> list[Violation]:
+                              context: RegionContext) -> list[Violation]:
     """The violations of the roster the change would produce; 409 if it breaks a blocking rule anew.
 
     A blocking rule already broken before the change does not stop it:
     otherwise a roster below a minimum could never be built up member by
     member, nor one above a maximum be repaired one step at a time.
     """
-    snapshot = _council_snapshot(council, term, await _rule_settings(session, council))
-    violations = collect_violations(hooks, snapshot, tuple(prospective))
+    snapshot = _council_snapshot(council, term, context.settings)
+    violations = collect_violations(context.hooks, snapshot, tuple(prospective))
     if not any(v.blocking for v in violations):
         return violations
-    already = {v.rule_id for v in collect_violations(hooks, snapshot, tuple(current)) if v.blocking}
+    already = {v.rule_id for v in collect_violations(context.hooks, snapshot, tuple(current)) if v.blocking}
     new = [v for v in violations if v.blocking and v.rule_id not in already]
     if new:
         raise composition_refused(new)
@@ -235,7 +229,7 @@ def composition_refused(blocking: list[Violation]) -> ApiError:
 
 
 async def start_term(session: AsyncSession, council: Council, starts_on: date, ends_on: date | None = None, *,
-                     actor: Any = None, hooks) -> RosterChange:
+                     actor: Any = None, context: RegionContext) -> RosterChange:
     """Open the next term, carrying over every member of the previous one who has not left by its start.
 
     An open or overlapping previous term is closed the day before. The
@@ -258,7 +252,7 @@ async def start_term(session: AsyncSession, council: Council, starts_on: date, e
                         starts_on=starts_on, ends_on=ends_on)
     before_roster = await roster(session, previous, starts_on - timedelta(days=1)) if previous else []
     violations = await _refuse_if_blocking(session, council, draft, [_snapshot_of(m) for m in before_roster],
-                                     [_snapshot_of(m) for m in carried], hooks)
+                                     [_snapshot_of(m) for m in carried], context)
 
     if previous is not None and (previous.ends_on is None or previous.ends_on >= starts_on):
         before = term_dict(previous)
@@ -322,7 +316,7 @@ def _within_term(term: CouncilTerm, day: date, field_name: str) -> None:
 
 
 async def add_member(session: AsyncSession, council: Council, data: MemberData, *, actor: Any = None,
-                     hooks) -> RosterChange:
+                     context: RegionContext) -> RosterChange:
     """Seat a member in the term running on their joining day (the first term is opened if there is none)."""
     await _validate_member(session, data)
     joined_on = data.joined_on or today()
@@ -339,10 +333,10 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
     check_on = max(joined_on, today())
     current = await roster(session, term, check_on) if term else []
     current_snaps = [_snapshot_of(m) for m in current]
-    violations = await _refuse_if_blocking(session, council, term, current_snaps, [*current_snaps, _snapshot_of_data(data)], hooks)
+    violations = await _refuse_if_blocking(session, council, term, current_snaps, [*current_snaps, _snapshot_of_data(data)], context)
 
     if term is None:
-        term = (await start_term(session, council, joined_on, None, actor=actor, hooks=hooks)).term
+        term = (await start_term(session, council, joined_on, None, actor=actor, context=context)).term
     member = CouncilMember(
         term_id=term.id, user_id=data.user_id, name=data.name.strip(), category=data.category,
         is_cadre=data.is_cadre, is_cppcc=data.is_cppcc, grid=data.grid.strip(), role_in_council=data.role_in_council,
@@ -357,7 +351,7 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
 
 
 async def update_member(session: AsyncSession, council: Council, member_id: int, data: MemberData, *,
-                        actor: Any = None, hooks) -> RosterChange:
+                        actor: Any = None, context: RegionContext) -> RosterChange:
     """Correct a member's details (category, flags, grid, role…); joining and leaving dates have their own calls."""
     await _validate_member(session, data)
     member, term = await _member_of(session, council, member_id)
@@ -368,7 +362,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
     serving = await roster(session, term, check_on)
     others = [_snapshot_of(m) for m in serving if m.id != member.id]
     violations = await _refuse_if_blocking(session, council, term, [_snapshot_of(m) for m in serving],
-                                     [*others, _snapshot_of_data(data, member.id)], hooks)
+                                     [*others, _snapshot_of_data(data, member.id)], context)
     before = member_dict(member)
     member.user_id = data.user_id
     member.name = data.name.strip()
@@ -389,7 +383,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
 
 
 async def member_leaves(session: AsyncSession, council: Council, member_id: int, left_on: date | None = None, *,
-                        actor: Any = None, hooks, notes: str | None = None) -> RosterChange:
+                        actor: Any = None, context: RegionContext, notes: str | None = None) -> RosterChange:
     """Record that a member left; the row stays, so the term's history shows who sat when."""
     member, term = await _member_of(session, council, member_id)
     if member.left_on is not None:
@@ -402,7 +396,7 @@ async def member_leaves(session: AsyncSession, council: Council, member_id: int,
     check_on = max(left_on, today())
     serving = await roster(session, term, check_on)
     violations = await _refuse_if_blocking(session, council, term, [_snapshot_of(m) for m in serving],
-                                     [_snapshot_of(m) for m in serving if m.id != member.id], hooks)
+                                     [_snapshot_of(m) for m in serving if m.id != member.id], context)
     before = member_dict(member)
     member.left_on = left_on
     if notes:
@@ -480,12 +474,3 @@ async def withdraw_document(session: AsyncSession, council: Council, document_id
                        object_id=document.id, region_code=council.region_code, before=before,
                        after=document_dict(document))
     return document
-
-
-# -- which plugins speak for a region ------------------------------------------
-
-async def hooks_for_region(session: AsyncSession, plugin_host, region_code: str):
-    """Hook callers limited to the built-ins and the plugins enabled at ``region_code``."""
-    from core.tenants.settings import enabled_plugins
-
-    return plugin_host.hooks_for(await enabled_plugins(session, plugin_host, region_code))

@@ -32,19 +32,19 @@ def yishi_escalation_target(topic_region_code, affected_region_codes):
     return service.lowest_common_ancestor([topic_region_code, *affected_region_codes])
 
 
-@hookimpl
-def yishi_topic_action_taken(session, topic, action, principal):
+@hookimpl(trylast=True)
+def yishi_topic_action_taken(context, topic, action, principal):
     if action.kind != "screen_admit":
         return None
-    return service.escalate_on_admit(session, topic, principal, service.plugin_host_of(session))
+    return service.escalate_on_admit(context, topic, principal)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def yishi_topic_created(session, topic):
     return service.link_similar_topics(session, topic)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def yishi_topic_view_sections(session, topic, principal):
     sections = {"escalation": await service.escalation_section(session, topic, principal)}
     similar = await service.similar_section(session, topic, principal)

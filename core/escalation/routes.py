@@ -7,8 +7,7 @@ act, 409 if its state forbids it).
 """
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.escalation import service
+from core.escalation.schemas import EscalationRequest, ReportAnswer, UpwardReportForm
 from core.models.escalation import REPORT_STATUSES
 from core.errors import FieldError, validation_failed
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
@@ -27,9 +27,10 @@ from core.topics import service as topics
 @post("/topics/{topic_id:int}/escalate", opt={"action": service.ESCALATION_MANAGE}, status_code=200,
       summary="Move a topic up to the council of its affected communities' lowest common ancestor")
 async def escalate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                   runtime: NamedDependency[Runtime], data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                   runtime: NamedDependency[Runtime], data: JSONBody[EscalationRequest | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    await service.request_escalation(db, principal, topic_id, data, plugins=runtime.plugins, authorizer=authorizer)
+    await service.request_escalation(db, principal, topic_id, msgspec.to_builtins(data), plugins=runtime.plugins,
+                                     authorizer=authorizer)
     return await topics.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
 
 
@@ -45,9 +46,9 @@ async def escalation_inbox(code: FromPath[str], db: NamedDependency[AsyncSession
 @post("/topics/{topic_id:int}/upward-reports", opt={"action": service.REPORT_MANAGE}, status_code=201,
       summary="File a proposal or social-opinion bulletin from a topic to the level above")
 async def file_report(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                      runtime: NamedDependency[Runtime], data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                      runtime: NamedDependency[Runtime], data: JSONBody[UpwardReportForm | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    report = await service.file_upward_report(db, principal, topic_id, data, authorizer=authorizer)
+    report = await service.file_upward_report(db, principal, topic_id, msgspec.to_builtins(data), authorizer=authorizer)
     return service.report_dict(report)
 
 
@@ -82,9 +83,10 @@ async def accept_report(report_id: FromPath[int], db: NamedDependency[AsyncSessi
       summary="The level above answers a report")
 async def answer_report(report_id: FromPath[int], db: NamedDependency[AsyncSession],
                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                        data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                        data: JSONBody[ReportAnswer | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    report = await service.answer_upward_report(db, principal, report_id, data, authorizer=authorizer)
+    report = await service.answer_upward_report(db, principal, report_id, msgspec.to_builtins(data),
+                                                authorizer=authorizer)
     return service.report_dict(report)
 
 

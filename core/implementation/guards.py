@@ -1,7 +1,7 @@
 """Guards about implementation tasks, for procedures to declare.
 
-``tasks_open`` is a topic counter kept by ``core.implementation.service``:
-raised when a task is set, lowered when it is completed.
+``tasks_open`` is a topic counter kept by ``core.implementation.tasks``:
+raised when a task is set, lowered when it is completed (``core.implementation.progress``).
 """
 from __future__ import annotations
 

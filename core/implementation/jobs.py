@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.implementation.service import remind_overdue
+from core.implementation.reminders import remind_overdue
 from core.jobs import job
 
 REMIND_OVERDUE = "implementation.remind_overdue"

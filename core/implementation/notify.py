@@ -1,17 +1,20 @@
-"""Notifications: messages left for people, read in the app (delivery by
-SMS or WeChat would read the same rows later)."""
+"""Notifications: messages left for people, and a person's own list of them, read
+in the app (delivery by SMS or WeChat would read the same rows later)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
+from core.authz.principal import Principal
 from core.authz.roles import Role
+from core.errors import ApiError
 from core.models import RoleGrant
 from core.models.implementation import Notification
+from core.regions.queries import Paging
 
 # Who runs a council's business and is told what needs its attention.
 COUNCIL_OFFICERS = (Role.council_chair.value, Role.council_secretary.value)
@@ -45,3 +48,31 @@ async def notify(session: AsyncSession, *, region_code: str, kind: str, text_zh:
     session.add_all(rows)
     await session.flush()
     return rows
+
+
+async def my_notifications(session: AsyncSession, principal: Principal, paging: Paging, *,
+                           unread: bool = False) -> dict[str, Any]:
+    conditions = [Notification.user_id == principal.user_id]
+    if unread:
+        conditions.append(Notification.read_at.is_(None))
+    total = await session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+    rows = (await session.scalars(select(Notification).where(*conditions).order_by(Notification.id.desc())
+                                  .offset(paging.offset).limit(paging.page_size))).all()
+    return {"items": [notification_view(n) for n in rows], "total": total or 0, "page": paging.page,
+            "page_size": paging.page_size}
+
+
+async def mark_read(session: AsyncSession, principal: Principal, notification_id: int) -> dict[str, Any]:
+    row = await session.get(Notification, notification_id)
+    if row is None or row.user_id != principal.user_id:
+        raise ApiError(404, "not_found", "通知不存在", "notification not found")
+    if row.read_at is None:
+        row.read_at = clock.now()
+        await session.flush()
+    return notification_view(row)
+
+
+def notification_view(row: Notification) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "topic_id": row.topic_id, "task_id": row.task_id,
+            "region_code": row.region_code, "text_zh": row.text_zh, "text_en": row.text_en, "data": row.data or {},
+            "created_at": row.created_at.isoformat(), "read_at": row.read_at.isoformat() if row.read_at else None}

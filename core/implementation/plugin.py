@@ -30,6 +30,6 @@ def yishi_scheduled_jobs():
                          description="Remind responsible parties and councils of overdue tasks.")]
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def yishi_topic_view_sections(session, topic, principal):
     return {"implementation": await service.implementation_view(session, topic)}

@@ -7,8 +7,7 @@ forbids it).
 """
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -18,12 +17,12 @@ from core.auth.guard import AUTHENTICATED
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.implementation import service
+from core.implementation.schemas import (EvaluationReportForm, ProgressReport, RatingForm, SupervisionNoteForm,
+                                         TaskCompletion, TaskForm)
 from core.models import Topic
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 from core.topics.service import READ
-
-Payload = dict[str, Any] | None
 
 
 @get("/topics/{topic_id:int}/implementation", opt={"action": READ},
@@ -36,8 +35,9 @@ async def implementation(topic_id: FromPath[int], db: NamedDependency[AsyncSessi
 @post("/topics/{topic_id:int}/tasks", opt={"action": service.MANAGE}, status_code=201,
       summary="Set an implementation task: responsible party, measures, deadline")
 async def create_task(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                      runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
-    task = await service.create_task(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
+                      runtime: NamedDependency[Runtime], data: JSONBody[TaskForm | None] = None) -> dict:
+    task = await service.create_task(db, principal, topic_id, msgspec.to_builtins(data), plugins=runtime.plugins,
+                                     authorizer=await get_authorizer(runtime))
     return service.task_view(task, [])
 
 
@@ -46,8 +46,9 @@ async def create_task(topic_id: FromPath[int], db: NamedDependency[AsyncSession]
 @post("/tasks/{task_id:int}/progress", opt={"action": AUTHENTICATED}, status_code=201,
       summary="Report progress on a task (percent, text, photo attachment ids)")
 async def add_progress(task_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                       runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
-    update = await service.add_progress(db, principal, task_id, data, authorizer=await get_authorizer(runtime))
+                       runtime: NamedDependency[Runtime], data: JSONBody[ProgressReport | None] = None) -> dict:
+    update = await service.add_progress(db, principal, task_id, msgspec.to_builtins(data),
+                                        authorizer=await get_authorizer(runtime))
     return {"task_id": task_id, "percent": update.percent, "text": update.text,
             "attachment_ids": update.attachment_ids, "at": update.created_at.isoformat()}
 
@@ -56,9 +57,10 @@ async def add_progress(task_id: FromPath[int], db: NamedDependency[AsyncSession]
       summary="Complete a task; with close_topic, close the topic when no task is left open")
 async def complete_task(task_id: FromPath[int], db: NamedDependency[AsyncSession],
                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                        data: JSONBody[Payload] = None) -> dict:
+                        data: JSONBody[TaskCompletion | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    task = await service.complete_task(db, principal, task_id, data, plugins=runtime.plugins, authorizer=authorizer)
+    task = await service.complete_task(db, principal, task_id, msgspec.to_builtins(data), plugins=runtime.plugins,
+                                       authorizer=authorizer)
     topic = await db.get(Topic, task.topic_id)
     return {"task": service.task_view(task, []), "topic_status": topic.status}
 
@@ -67,8 +69,8 @@ async def complete_task(task_id: FromPath[int], db: NamedDependency[AsyncSession
       summary="A supervisory committee member's note")
 async def add_supervision_note(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
                                principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                               data: JSONBody[Payload] = None) -> dict:
-    note = await service.add_supervision_note(db, principal, topic_id, data,
+                               data: JSONBody[SupervisionNoteForm | None] = None) -> dict:
+    note = await service.add_supervision_note(db, principal, topic_id, msgspec.to_builtins(data),
                                               authorizer=await get_authorizer(runtime))
     return {"id": note.id, "topic_id": topic_id, "task_id": note.task_id, "text": note.text,
             "author": note.author_name, "at": note.created_at.isoformat()}
@@ -77,8 +79,9 @@ async def add_supervision_note(topic_id: FromPath[int], db: NamedDependency[Asyn
 @post("/topics/{topic_id:int}/ratings", opt={"action": service.RATE}, status_code=201,
       summary="Rate a completed topic's result (1-5, with a comment)")
 async def rate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-               runtime: NamedDependency[Runtime], data: JSONBody[Payload] = None) -> dict:
-    rating = await service.rate(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
+               runtime: NamedDependency[Runtime], data: JSONBody[RatingForm | None] = None) -> dict:
+    rating = await service.rate(db, principal, topic_id, msgspec.to_builtins(data),
+                                authorizer=await get_authorizer(runtime))
     return {"id": rating.id, "topic_id": topic_id, "score": rating.score, "comment": rating.comment,
             "rater_kind": rating.rater_kind}
 
@@ -87,8 +90,9 @@ async def rate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], princ
       summary="Attach a third-party evaluation report")
 async def attach_report(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                        data: JSONBody[Payload] = None) -> dict:
-    report = await service.attach_report(db, principal, topic_id, data, authorizer=await get_authorizer(runtime))
+                        data: JSONBody[EvaluationReportForm | None] = None) -> dict:
+    report = await service.attach_report(db, principal, topic_id, msgspec.to_builtins(data), plugins=runtime.plugins,
+                                         authorizer=await get_authorizer(runtime))
     return {"id": report.id, "topic_id": topic_id, "evaluator": report.evaluator, "summary": report.summary,
             "score": report.score, "attachment_ids": report.attachment_ids}
 

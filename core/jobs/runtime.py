@@ -76,7 +76,7 @@ class JobRuntime:
         dispatch: bool = True,
         namespace: str = "yishi",
         worker_threads: int = 4,
-        worker_timeout_ms: int = 1000,
+        worker_timeout_ms: int | None = None,
         sweep_interval: float = DEFAULT_SWEEP_INTERVAL,
         scheduler_interval: float = DEFAULT_INTERVAL,
         lease: timedelta | None = None,
@@ -98,7 +98,13 @@ class JobRuntime:
         self._run_worker = worker
         self._dispatch = dispatch
         self._worker_threads = worker_threads
-        self._worker_timeout_ms = worker_timeout_ms
+        # None: the configured poll (YISHI_JOB_WORKER_POLL_MS); an idle worker takes that long to stop.
+        self._worker_timeout_ms = worker_timeout_ms if worker_timeout_ms is not None \
+            else runtime.config.job_worker_poll_ms
+        if self._worker_timeout_ms < 1:
+            # 0 would have every idle worker thread spin.
+            raise ValueError(f"the job worker poll (YISHI_JOB_WORKER_POLL_MS) must be at least 1 ms, "
+                             f"not {self._worker_timeout_ms}")
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
         self._bookkeeping_retry_seconds = bookkeeping_retry_seconds

@@ -36,7 +36,7 @@ def yishi_scheduled_jobs():
                          description="Close public notices whose period has ended.")]
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def yishi_topic_action_taken(session, topic, action, payload, event, principal):
     await service.on_action_taken(session, topic, action, payload, event, principal)
 
@@ -47,7 +47,7 @@ def handles(principal, region_code: str) -> bool:
         role in HANDLER_ROLES and covers(role, where, region_code) for role, where in principal.grants)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def yishi_topic_view_sections(session, topic, principal):
     return {"notices": await service.topic_notices(session, topic,
                                                    full_contact=handles(principal, topic.region_code))}

@@ -1,8 +1,6 @@
 """The public notice board over HTTP: no login, never a contact in full."""
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -10,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clientaddr import client_address
 from core.notices import service
+from core.notices.schemas import ObjectionForm
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 
@@ -30,8 +29,9 @@ async def notice_detail(notice_id: FromPath[int], db: NamedDependency[AsyncSessi
 @post("/public/notices/{notice_id:int}/objections", opt={"public": True}, status_code=201,
       summary="Object to a notice during its period (name and contact required; shown masked)")
 async def object_to_notice(notice_id: FromPath[int], request: Request, db: NamedDependency[AsyncSession],
-                           runtime: NamedDependency[Runtime], data: JSONBody[dict[str, Any] | None] = None) -> dict:
-    objection = await service.submit_objection(db, runtime.plugins, notice_id, data,
+                           runtime: NamedDependency[Runtime], data: JSONBody[ObjectionForm | None] = None) -> dict:
+    # The body as sent: the service names an unknown field along with the missing ones (ObjectionForm).
+    objection = await service.submit_objection(db, runtime.plugins, notice_id, await request.json(),
                                                client=client_address(request))
     return service.objection_view(objection)
 

@@ -39,12 +39,11 @@ from core.models import Region, Topic, TopicEvent, TopicRegion
 from core.models.notice import Notice, Objection
 from core.models.region import level_of_code
 from core.plugins import PluginHost
-from core.procedures import engine
 from core.procedures.guards import NOTICE, OBJECTIONS_OPEN
 from core.procedures.model import Action
 from core.regions.queries import Paging
-from core.tenants.settings import resolve_setting, resolve_settings
-from core.topics.service import (_context, _procedure_of, _snapshot, _store_state, actor_name, state_of)
+from core.region_context import region_context
+from core.topics.transitions import Actor, actor_name, append_event, take_action
 
 OBJECTIONS_PER_HOUR = "notices.objections_per_hour"
 OBJECTION_WINDOW = timedelta(hours=1)
@@ -123,35 +122,6 @@ async def _withdraw_open(session: AsyncSession, topic: Topic) -> None:
         notice.closed_at = clock.now()
 
 
-# -- procedure transitions taken by the public and by jobs ----------------------
-
-async def system_transition(session: AsyncSession, plugins: PluginHost, topic: Topic, action_key: str, *,
-                            roles: frozenset[Role], label: str, note: str = "",
-                            data: Mapping[str, Any] | None = None) -> TopicEvent:
-    """Take a procedure action for someone without an account (the public, a job).
-
-    The same engine decides as for a logged-in caller, with ``roles``
-    standing for the actor. Plugins' ``yishi_topic_action_taken`` hooks are
-    not called: they are written for a principal, and the caller here
-    records its own domain data.
-    """
-    procedure = _procedure_of(plugins, topic)
-    settings = await resolve_settings(session, plugins, topic.region_code)
-    before_state = state_of(topic)
-    transition = engine.apply(procedure, before_state, action_key, roles, _context(topic, settings))
-    before = _snapshot(topic)
-    _store_state(topic, transition.after)
-    event = TopicEvent(topic_id=topic.id, at=clock.now(), actor_user_id=None, actor_name=label[:100],
-                       action=transition.action.key, from_step=before_state.step, to_step=transition.after.step,
-                       status=transition.after.status, note=note, data=dict(data or {}))
-    session.add(event)
-    await session.flush()
-    await record(session, actor=label, action=f"topic.{transition.action.key}", object_type="topic",
-                 object_id=topic.id, region_code=topic.region_code, before=before,
-                 after={**_snapshot(topic), "note": note, **(data or {})})
-    return event
-
-
 # -- objections ------------------------------------------------------------------
 
 
@@ -212,7 +182,8 @@ async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id
         raise _period_over(notice)
     name, contact, text = _objection_fields(data)
     client_hash = digest(client)
-    limit = await resolve_setting(session, plugins, notice.region_code, OBJECTIONS_PER_HOUR)
+    context = await region_context(session, plugins, notice.region_code)
+    limit = context.setting(OBJECTIONS_PER_HOUR)
     await ratelimit.take(session, [(f"notices.objection:{client_hash}", ratelimit.Limit(limit, OBJECTION_WINDOW))],
                          refusal=_too_many_objections(limit))
     # Locked so that the objection and the expiry job cannot cross.
@@ -221,9 +192,10 @@ async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id
                           client_hash=client_hash, status="open", created_at=now)
     session.add(objection)
     await session.flush()
-    event = await system_transition(session, plugins, topic, OBJECT, roles=PUBLIC_ROLES, label=name,
-                                    note=text, data={"notice_id": notice.id, "objection_id": objection.id,
-                                                     "contact": mask_contact(contact)})
+    event = await take_action(await context.of(topic.region_code), topic, OBJECT,
+                              Actor.anonymous(name, PUBLIC_ROLES), {"note": text},
+                              data={"notice_id": notice.id, "objection_id": objection.id,
+                                    "contact": mask_contact(contact)})
     objection.event_id = event.id
     await session.flush()
     return objection
@@ -237,6 +209,10 @@ async def _current_notice(session: AsyncSession, topic: Topic) -> Notice | None:
 async def record_member_objection(session: AsyncSession, topic: Topic, event: TopicEvent,
                                   payload: Mapping[str, Any], principal: Principal) -> Objection | None:
     """A logged-in user objected through the procedure's action: keep it on the board too."""
+    if principal is None:
+        # A resident on the public board: ``submit_objection`` keeps that
+        # objection itself, with what only it knows (the client's digest).
+        return None
     notice = await _current_notice(session, topic)
     if notice is None or notice.status != "open":
         return None
@@ -361,12 +337,10 @@ async def close_notice(session: AsyncSession, notice: Notice) -> Closed:
             zh = "公示期满无异议，报同级党组织确认"
             en = "Notice period over with no objection; the results go to the same-level party organisation " \
                  "for confirmation"
-        event = TopicEvent(topic_id=topic.id, at=now, actor_user_id=None, actor_name=SYSTEM, action="notice_closed",
-                           from_step=topic.step, to_step=topic.step, status=topic.status, note=zh,
-                           data={"notice_id": notice.id, "result": notice.result, "objections": received,
-                                 "objections_open": open_count,
-                                 "next": "answer_objections" if open_count else "confirm_results"})
-        session.add(event)
+        event = append_event(session, topic, None, "notice_closed", from_step=topic.step, note=zh, at=now,
+                             data={"notice_id": notice.id, "result": notice.result, "objections": received,
+                                   "objections_open": open_count,
+                                   "next": "answer_objections" if open_count else "confirm_results"})
         await session.flush()
         await record(session, actor=None, action="topic.notice_closed", object_type="topic", object_id=topic.id,
                      region_code=topic.region_code, before={"notice": "open"},

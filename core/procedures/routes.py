@@ -14,9 +14,8 @@ from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.procedures.flowchart import LANGUAGES, flowchart_complete, procedure_dict, render_svg
 from core.procedures.model import Procedure
-from core.procedures.registry import procedure_for_region
+from core.region_context import region_context
 from core.runtime import Runtime
-from core.topics.service import regional_config
 
 READ = {"action": "region.read"}
 SVG = "image/svg+xml"
@@ -26,8 +25,7 @@ async def region_procedure(db: AsyncSession, runtime: Runtime, code: str) -> Pro
     """The procedure new topics of ``code``'s council start under."""
     if await db.get(Region, code) is None:  # pragma: no cover - the guard answers 404 first
         raise not_found("区划", "region")
-    config = await regional_config(db, runtime.plugins, code)
-    return procedure_for_region(runtime.plugins, code, config.enabled, config.settings)
+    return (await region_context(db, runtime.plugins, code)).procedure_for_new_topic()
 
 
 @get("/regions/{code:str}/procedure", opt=READ,

@@ -2,8 +2,7 @@
 everything they may reveal is decided in :mod:`core.public.service`."""
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -11,14 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clientaddr import client_address
 from core.public import service
+from core.public.schemas import PublicTopicForm
 from core.runtime import Runtime
 
 
 @post("/public/regions/{code:str}/topics", opt={"public": True}, status_code=201,
       summary="A resident submits a topic without logging in (社会征); answers with a tracking code")
 async def submit_topic(code: FromPath[str], request: Request, db: NamedDependency[AsyncSession],
-                       runtime: NamedDependency[Runtime], data: JSONBody[Any] = None) -> dict:
-    return await service.submit(db, code, data, client_address(request), plugins=runtime.plugins)
+                       runtime: NamedDependency[Runtime], data: JSONBody[PublicTopicForm | None] = None) -> dict:
+    return await service.submit(db, code, msgspec.to_builtins(data), client_address(request),
+                                plugins=runtime.plugins)
 
 
 @get("/public/topics/{tracking_code:str}", opt={"public": True},

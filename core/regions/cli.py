@@ -6,38 +6,8 @@ import time
 
 import click
 
+from core.cli_support import EXIT_BAD_INPUT, echo_api_error, ensure_schema, run_async
 from core.errors import ApiError
-
-# Bad input exits 2 (click's own usage-error code): scripts can tell "your
-# data is wrong" from a crash (1).
-EXIT_BAD_INPUT = 2
-
-
-def echo_api_error(err: ApiError) -> None:
-    """Print a bilingual error to stderr, one line per offending field."""
-    click.echo(f"错误 error: {err.message_zh} / {err.message_en}", err=True)
-    for item in err.fields:
-        click.echo(f"  - {item.message_zh}", err=True)
-        click.echo(f"    {item.message_en}", err=True)
-
-
-def ensure_schema(database_url: str) -> None:
-    """Bring the schema to head first, so an import works on a fresh database."""
-    import logging
-
-    # alembic logs every plugin setup at INFO, some of it on import; the
-    # command's own output is what matters here.
-    alembic_log = logging.getLogger("alembic")
-    previous = alembic_log.level
-    if not alembic_log.isEnabledFor(logging.DEBUG):
-        alembic_log.setLevel(logging.WARNING)
-    try:
-        from core.migrate import upgrade
-
-        upgrade(database_url)
-    finally:
-        alembic_log.setLevel(previous)
-
 
 def _stderr(message: str) -> None:
     click.echo(message, err=True)
@@ -60,7 +30,6 @@ def import_command(cities: tuple[str, ...], all_cities: bool, source: str) -> No
         echo_api_error(ApiError(400, "usage", "须指定 --city CODE 或 --all 之一",
                                 "give either --city CODE or --all"))
         sys.exit(EXIT_BAD_INPUT)
-    from core.cli import run_async
     from core.config import Config
 
     config = Config.from_env()

@@ -6,7 +6,7 @@ import sys
 import click
 
 from core.errors import ApiError
-from core.regions.cli import EXIT_BAD_INPUT, echo_api_error, ensure_schema
+from core.cli_support import EXIT_BAD_INPUT, echo_api_error, ensure_schema, run_async
 
 
 @click.group()
@@ -19,7 +19,6 @@ def tenants() -> None:
 @click.option("--all-demo", is_flag=True, help="Load every tenants/*.toml shipped with Yishi. 加载全部演示租户。")
 def load_command(files: tuple[str, ...], all_demo: bool) -> None:
     """Validate the tenant file(s) completely, then load them in one transaction."""
-    from core.cli import run_async
     from core.config import Config
     from core.tenants.loader import demo_tenant_files
 
@@ -58,7 +57,6 @@ async def _load(config, paths: list[str]):
 @click.argument("region_code")
 def show_command(region_code: str) -> None:
     """Print the plugins and settings in force at a region. 显示区划生效的插件与设置。"""
-    from core.cli import run_async
     from core.config import Config
 
     config = Config.from_env()
@@ -70,13 +68,13 @@ def show_command(region_code: str) -> None:
 
 
 async def _show(config, region_code: str):
+    from core.region_context import region_context
     from core.runtime import Runtime
-    from core.tenants.settings import enabled_plugins, resolve_settings
 
     runtime = Runtime.build(config)
     try:
-        async with runtime.sessions() as session:
-            return (await enabled_plugins(session, runtime.plugins, region_code),
-                    await resolve_settings(session, runtime.plugins, region_code))
+        async with runtime.read_sessions() as session:
+            context = await region_context(session, runtime.plugins, region_code)
+            return set(context.enabled), dict(context.settings)
     finally:
         await runtime.close()

@@ -40,9 +40,10 @@ from core.models.implementation import Task
 from core.notices import service as notices
 from core.plugins import PluginHost
 from core.procedures.model import Action, Procedure
-from core.procedures.registry import procedure_for_region, procedure_registry
-from core.tenants.settings import enabled_plugins, resolve_setting
+from core.procedures.registry import procedure_registry
+from core.region_context import RegionContext, region_context
 from core.topics import service as topics
+from core.topics import transitions
 
 SEEDER_NAME = "演示数据"
 # The council's term, aligned with the residents' committees elected in 2026 (five years).
@@ -203,17 +204,21 @@ class _Seeder:
         self.names = _Names(rng)
         self.report = DemoReport()
 
+    async def _context(self, region_code: str) -> RegionContext:
+        return await region_context(self.session, self.plugins, region_code)
+
     # -- councils ---------------------------------------------------------------
 
     async def council(self, region: Region, documents: set[str]) -> None:
         council = await councils.ensure_council(self.session, region.code, actor=self.principal)
         await councils.update_council(self.session, council, actor=self.principal,
                                       venue=f"{region.name}党群服务中心二楼协商议事厅" if "venue" in documents else "")
-        hooks = await councils.hooks_for_region(self.session, self.plugins, region.code)
-        await councils.start_term(self.session, council, TERM_STARTS, TERM_ENDS, actor=self.principal, hooks=hooks)
+        context = await self._context(region.code)
+        await councils.start_term(self.session, council, TERM_STARTS, TERM_ENDS, actor=self.principal,
+                                  context=context)
         roster = _community_roster(self.names) if region.level == "community" else _street_roster(self.names)
         for data in roster:
-            await councils.add_member(self.session, council, data, actor=self.principal, hooks=hooks)
+            await councils.add_member(self.session, council, data, actor=self.principal, context=context)
         self.report.members += len(roster)
         for kind in sorted(documents - {"venue"}):
             content, name = (PNG, f"{kind}.png") if kind in ("signage", "facilities") else (PDF, f"{kind}.pdf")
@@ -228,7 +233,7 @@ class _Seeder:
     async def topic(self, region: Region, target: str, days_ago: int, *, affected: list[str] | None = None,
                     scale: str | None = None) -> Topic | None:
         title, description = self.rng.choice(MATTERS)
-        catalogue = await topics.region_catalogue(self.session, self.plugins, region.code)
+        catalogue = (await self._context(region.code)).catalogue
         category = self.rng.choice(catalogue.of_kind(ADMISSIBLE)).code
         channel = self.rng.choice(("resident", "member", "assigned", "on_behalf"))
         present = clock.now()
@@ -262,8 +267,7 @@ class _Seeder:
     async def scenarios(self, region_code: str) -> list[tuple[str, int]]:
         """The generic stories, plus one topic left at each step of the region's
         procedure that none of them stops at (a regional procedure's own steps)."""
-        config = await topics.regional_config(self.session, self.plugins, region_code)
-        procedure = procedure_for_region(self.plugins, region_code, config.enabled, config.settings)
+        procedure = (await self._context(region_code)).procedure_for_new_topic()
         covered = {anchor(procedure, target) for target, _ in SCENARIOS}
         return [*SCENARIOS, *((step.key, 10) for step in procedure.steps if step.key not in covered)]
 
@@ -315,9 +319,9 @@ class _Seeder:
     async def _first_possible(self, topic: Topic, procedure: Procedure, forward: list[Action]) -> Action | None:
         from core.procedures import engine
 
-        settings = await topics.resolve_settings(self.session, self.plugins, topic.region_code)
-        context = topics._context(topic, settings)
-        state = topics.state_of(topic)
+        settings = (await self._context(topic.region_code)).settings
+        context = transitions.engine_context(topic, settings)
+        state = transitions.state_of(topic)
         roles = topics.roles_at(self.authorizer, self.principal, topic.region_code, topics.ACT)
         permitted = {o.action.key for o in engine.action_options(procedure, state, roles, context)}
         here = context.at(state)
@@ -351,8 +355,7 @@ class _Seeder:
         if action.kind == "screen_admit":
             return {"catalogue_item": topic.category}
         if action.kind == "schedule_meeting":
-            days = int(await resolve_setting(self.session, self.plugins, topic.region_code,
-                                             consultation.PLAN_NOTICE_SETTING))
+            days = int((await self._context(topic.region_code)).setting(consultation.PLAN_NOTICE_SETTING))
             # A topic left at the meeting step shows an upcoming meeting.
             # A day and a half more than _act may move the clock before the action lands.
             lead = timedelta(days=days + (3 if target == "consult" else 0), hours=36)
@@ -378,16 +381,15 @@ class _Seeder:
         if meeting is None or await self.session.scalar(
                 select(Vote.id).where(Vote.topic_id == topic.id, Vote.passed.is_(True))) is not None:
             return
-        days = int(await resolve_setting(self.session, self.plugins, meeting.region_code,
-                                         consultation.PLAN_NOTICE_SETTING))
+        meeting_context = await self._context(meeting.region_code)
+        days = int(meeting_context.setting(consultation.PLAN_NOTICE_SETTING))
         clock.set_now(max(clock.now(), meeting.starts_at + timedelta(minutes=30)))
         serving = await consultation.serving_members(self.session, meeting)
         fixed = [m.id for m in serving.values() if is_fixed(m.category)]
         present = fixed[: max(1, len(fixed) - self.rng.randint(0, 3))]
         await consultation.record_attendance(self.session, self.principal, meeting,
                                              {"present": [{"member_id": i} for i in present]}, plan_notice_days=days)
-        ratio = float(await resolve_setting(self.session, self.plugins, meeting.region_code,
-                                            consultation.QUORUM_SETTING))
+        ratio = float(meeting_context.setting(consultation.QUORUM_SETTING))
         against = self.rng.randint(0, 2)
         await consultation.record_vote(self.session, self.principal, meeting, {
             "topic_id": topic.id, "tallies": {"for": len(present) - against, "against": against},
@@ -397,7 +399,7 @@ class _Seeder:
         task = await implementation.create_task(self.session, self.principal, topic.id, {
             "title": f"落实“{topic.title}”", "measures": "按议事决议分步实施",
             "responsible_name": "社区居委会", "deadline": (clock.today() + timedelta(days=20)).isoformat()},
-            authorizer=self.authorizer)
+            plugins=self.plugins, authorizer=self.authorizer)
         clock.advance(timedelta(days=3))
         await implementation.add_progress(self.session, self.principal, task.id,
                                           {"text": "已完成方案细化并开工", "percent": 40}, authorizer=self.authorizer)
@@ -406,7 +408,7 @@ class _Seeder:
         clock.advance(timedelta(days=5))
         await implementation.attach_report(self.session, self.principal, topic.id, {
             "evaluator": "市社会组织评估中心", "summary": "实施规范，居民满意度较高", "score": 88},
-            authorizer=self.authorizer)
+            plugins=self.plugins, authorizer=self.authorizer)
         await implementation.complete_task(self.session, self.principal, task.id, {"note": "已全部完成"},
                                            plugins=self.plugins, authorizer=self.authorizer)
 
@@ -481,7 +483,8 @@ async def seed_city(session: AsyncSession, plugins: PluginHost, city_code: str, 
                 clock.set_now(real_now)
                 await seeder_run.topic(communities[0], "confirm", 5,
                                        affected=[communities[0].code, communities[1].code])
-    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, city_code))
-    await await_each(hooks.yishi_demo_seeded(session=session, city_code=city_code,
-                                             council_regions=sorted(seeder_run.report.councils), seed=demo.seed))
+    context = await region_context(session, plugins, city_code)
+    await await_each(context.hooks.yishi_demo_seeded(session=session, context=context, city_code=city_code,
+                                                     council_regions=sorted(seeder_run.report.councils),
+                                                     seed=demo.seed))
     return seeder_run.report

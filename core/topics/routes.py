@@ -8,8 +8,7 @@ the topic's state forbids it).
 """
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -21,15 +20,16 @@ from core.authz.scope import RegionScope
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 from core.topics import service
+from core.topics.schemas import TopicAction, TopicForm
 from core.topics.service import TopicFilters
 
 
 @post("/regions/{code:str}/topics", opt={"action": service.CREATE}, status_code=201,
       summary="Submit a topic to the council of a region")
-async def create_topic(code: FromPath[str], data: JSONBody[dict[str, Any]], db: NamedDependency[AsyncSession],
+async def create_topic(code: FromPath[str], data: JSONBody[TopicForm], db: NamedDependency[AsyncSession],
                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]) -> dict:
     authorizer = await get_authorizer(runtime)
-    topic = await service.create_topic(db, principal, code, data, plugins=runtime.plugins,
+    topic = await service.create_topic(db, principal, code, msgspec.to_builtins(data), plugins=runtime.plugins,
                                        authorizer=authorizer)
     return await service.topic_view(db, principal, topic.id, plugins=runtime.plugins, authorizer=authorizer)
 
@@ -57,9 +57,9 @@ async def topic_detail(topic_id: FromPath[int], db: NamedDependency[AsyncSession
       summary="Take an action of the topic's procedure")
 async def topic_action(topic_id: FromPath[int], action: FromPath[str], db: NamedDependency[AsyncSession],
                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
-                       data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                       data: JSONBody[TopicAction | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    await service.perform_action(db, principal, topic_id, action, data, plugins=runtime.plugins,
+    await service.perform_action(db, principal, topic_id, action, msgspec.to_builtins(data), plugins=runtime.plugins,
                                  authorizer=authorizer)
     return await service.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
 

@@ -8,12 +8,12 @@ permit an action gets 403; an action the topic's state forbids gets 409.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -23,18 +23,20 @@ from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.authz.roles import Role, covers
 from core.authz.scope import RegionScope
-from core.catalogue import ADMISSIBLE, EXCLUDED, ROUTES, Catalogue, CatalogueItem, catalogue_for_region
+from core.catalogue import ADMISSIBLE
 from core.errors import ApiError, FieldError, forbidden, not_found, validation_failed
 from core.fields import text_field as _text
-from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
+from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicRegion
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.models.topic import CHANNELS, SCALES
 from core.plugins import PluginHost
 from core.procedures import engine
-from core.procedures.model import Action, Procedure, TopicContext, TopicState
-from core.procedures.registry import procedure_for_region, procedure_registry
+from core.procedures.model import Action, Procedure
+from core.procedures.registry import procedure_registry
+from core.region_context import region_context
 from core.regions.queries import Paging
-from core.tenants.settings import enabled_plugins, resolve_settings
+from core.topics.transitions import (MAX_NAME, MAX_TEXT, Actor, actor_name, engine_context, procedure_of,
+                                     snapshot, state_of, take_action, append_event)
 
 READ = "topic.read"
 CREATE = "topic.create"
@@ -43,9 +45,7 @@ ACT = "topic.act"
 SUBMIT = "submit"
 
 MAX_TITLE = 200
-MAX_TEXT = 5000
 MAX_CONTACT = 200
-MAX_NAME = 100
 MAX_AFFECTED = 500
 
 CHANNEL_LABELS = {
@@ -89,80 +89,6 @@ def roles_at(authorizer: Authorizer, principal: Principal, region_code: str,
     city = region_code[:4]
     return frozenset(role for role, where in principal.grants
                      if covers(role, where, region_code) and authorizer.role_may(role, city, action))
-
-
-def can_read(authorizer: Authorizer, principal: Principal, topic: Topic,
-             source_regions: Iterable[str] = ()) -> bool:
-    """Whether the caller may read the topic: at its council's region, as its
-    proposer, or at one of ``source_regions`` (the communities it affects and
-    the region it started in), which keep reading a topic escalated away."""
-    # A proposer follows their own topic even after it moved out of their reach.
-    return (authorizer.allowed(principal, READ, topic.region_code)
-            or (topic.proposer_user_id is not None and topic.proposer_user_id == principal.user_id)
-            or any(authorizer.allowed(principal, READ, code) for code in source_regions))
-
-
-def actor_name(principal: Principal | None) -> str:
-    if principal is None:
-        return "system"
-    return (principal.display_name or principal.username)[:MAX_NAME]
-
-
-# -- regional configuration -----------------------------------------------
-
-@dataclass(frozen=True)
-class RegionalConfig:
-    enabled: frozenset[str]
-    settings: Mapping[str, Any]
-
-
-async def regional_config(session: AsyncSession, plugins: PluginHost, region_code: str) -> RegionalConfig:
-    enabled = await enabled_plugins(session, plugins, region_code)
-    settings = await resolve_settings(session, plugins, region_code)
-    return RegionalConfig(frozenset(enabled), settings)
-
-
-async def region_catalogue(session: AsyncSession, plugins: PluginHost, region_code: str) -> Catalogue:
-    enabled = await enabled_plugins(session, plugins, region_code)
-    return catalogue_for_region(plugins, region_code, enabled)
-
-
-# -- state <-> row ----------------------------------------------------------
-
-def state_of(topic: Topic) -> TopicState:
-    timers = {key: datetime.fromisoformat(value) for key, value in (topic.timers or {}).items()}
-    return TopicState(step=topic.step, status=topic.status, counters=dict(topic.counters or {}), timers=timers)
-
-
-def _store_state(topic: Topic, state: TopicState) -> None:
-    topic.step = state.step
-    topic.status = state.status
-    topic.counters = dict(state.counters)
-    topic.timers = {key: value.isoformat() for key, value in state.timers.items()}
-    topic.due_at = min(state.timers.values()) if state.timers else None
-    topic.updated_at = clock.now()
-
-
-def _snapshot(topic: Topic) -> dict[str, Any]:
-    """What the audit log keeps of a topic (no contact details)."""
-    return {"title": topic.title, "region_code": topic.region_code, "channel": topic.channel,
-            "scale": topic.scale, "category": topic.category, "step": topic.step, "status": topic.status,
-            "procedure": f"{topic.procedure_key}@{topic.procedure_version}"}
-
-
-def _context(topic: Topic, settings: Mapping[str, Any]) -> TopicContext:
-    return TopicContext(now=clock.now(), settings=settings, region_code=topic.region_code,
-                        channel=topic.channel, scale=topic.scale)
-
-
-def _procedure_of(plugins: PluginHost, topic: Topic) -> Procedure:
-    try:
-        return procedure_registry(plugins).get(topic.procedure_key, topic.procedure_version)
-    except LookupError:
-        raise ApiError(409, "procedure_unknown",
-                       f"议题所用的议事程序 {topic.procedure_key}@{topic.procedure_version} 未安装",
-                       f"procedure {topic.procedure_key}@{topic.procedure_version} of this topic is not installed"
-                       ) from None
 
 
 # -- creating a topic --------------------------------------------------------
@@ -248,10 +174,10 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
         errors.append(FieldError("scale", f"未知的议题规模“{scale}”，应为：{'、'.join(SCALES)}",
                                  f"unknown scale '{scale}', expected one of: {', '.join(SCALES)}"))
 
+    context = await region_context(session, plugins, region.code)
     category = data.get("category")
     if category is not None:
-        item = (await region_catalogue(session, plugins, region.code)).get(category) \
-            if isinstance(category, str) else None
+        item = context.catalogue.get(category) if isinstance(category, str) else None
         if item is None or item.kind != ADMISSIBLE:
             errors.append(FieldError("category", f"议事目录中没有可协商类别“{category}”",
                                      f"'{category}' is not an admissible kind in this region's catalogue"))
@@ -269,8 +195,7 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     if errors:
         raise validation_failed(*errors)
 
-    config = await regional_config(session, plugins, region.code)
-    procedure = procedure_for_region(plugins, region.code, config.enabled, config.settings)
+    procedure = context.procedure_for_new_topic()
     now = clock.now()
     topic = Topic(region_code=region.code, origin_region_code=region.code, title=title, description=description,
                   category=category, channel=channel, scale=scale, proposer_user_id=proposer_user_id,
@@ -282,173 +207,63 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     session.add(topic)
     await session.flush()
     session.add_all(TopicRegion(topic_id=topic.id, region_code=code) for code in affected)
-    session.add(TopicEvent(topic_id=topic.id, at=now, actor_user_id=principal.user_id if principal else None,
-                           actor_name=actor_name(principal), action=SUBMIT, from_step=None,
-                           to_step=topic.step, status=topic.status, note="", data={"channel": channel}))
+    submitter = Actor.user(principal, frozenset()) if principal else None
+    append_event(session, topic, submitter, SUBMIT, from_step=None, data={"channel": channel}, at=now)
     await session.flush()
     await record(session, actor=principal, action="topic.create", object_type="topic", object_id=topic.id,
                  region_code=topic.region_code, before=None,
-                 after={**_snapshot(topic), "affected_regions": affected})
-    hooks = plugins.hooks_for(config.enabled)
-    await await_each(hooks.yishi_topic_created(session=session, topic=topic, principal=principal))
+                 after={**snapshot(topic), "affected_regions": affected})
+    await await_each(context.hooks.yishi_topic_created(session=session, context=context, topic=topic,
+                                                       principal=principal))
     return topic
 
 
 # -- loading with access --------------------------------------------------------
 
+def readable(scope: RegionScope, principal: Principal) -> ColumnElement[bool]:
+    """Which topics the caller may read, as SQL (``scope``: the caller's
+    ``topic.read`` scope): those of a council in scope; those whose origin
+    or an affected community is in scope, so the source communities keep
+    reading a topic escalated away; and the caller's own, which a proposer
+    follows even after it moved out of their reach."""
+    terms = [scope.where(Topic.region_code), scope.where(Topic.origin_region_code),
+             exists().where(TopicRegion.topic_id == Topic.id, scope.where(TopicRegion.region_code))]
+    if principal.user_id is not None:
+        terms.append(Topic.proposer_user_id == principal.user_id)
+    return or_(*terms)
+
+
 async def load_topic(session: AsyncSession, principal: Principal, topic_id: int, *,
                      authorizer: Authorizer, for_update: bool = False) -> Topic:
-    """The topic if the caller may read it; otherwise the 404 a missing topic gets."""
-    query = select(Topic).where(Topic.id == topic_id)
+    """The topic if the caller may read it; otherwise the 404 a missing topic gets.
+
+    The caller's scope is part of the query, so a topic out of reach is never loaded.
+    """
+    query = select(Topic).where(Topic.id == topic_id, readable(authorizer.scope(principal, READ), principal))
     if for_update:
         # Two actions on one topic must not both start from the same state.
         query = query.with_for_update()
     topic = await session.scalar(query)
     if topic is None:
         raise topic_not_found()
-    if not can_read(authorizer, principal, topic):
-        # Only a caller the owning council does not reach costs this query.
-        sources = set(await session.scalars(
-            select(TopicRegion.region_code).where(TopicRegion.topic_id == topic.id)))
-        sources.add(topic.origin_region_code)
-        if not can_read(authorizer, principal, topic, sources):
-            raise topic_not_found()
     return topic
 
 
 # -- actions ------------------------------------------------------------------
 
-def _route_of(payload: Mapping[str, Any], item: CatalogueItem | None, errors: list[FieldError]) -> str | None:
-    route = payload.get("route")
-    if route is None:
-        return item.route if item else None
-    if route not in ROUTES:
-        errors.append(FieldError("route", f"未知的去向“{route}”，应为：{'、'.join(ROUTES)}",
-                                 f"unknown route '{route}', expected one of: {', '.join(ROUTES)}"))
-        return None
-    return route
-
-
-def _cited_item(payload: Mapping[str, Any], catalogue: Catalogue, kind: str, default: str | None,
-                errors: list[FieldError]) -> CatalogueItem | None:
-    code = payload.get("catalogue_item") or default
-    kind_zh = "可协商" if kind == ADMISSIBLE else "不予协商"
-    if not code:
-        errors.append(FieldError("catalogue_item", f"请引用议事目录中的{kind_zh}条目",
-                                 f"cite the {kind} catalogue item the decision rests on"))
-        return None
-    item = catalogue.get(code) if isinstance(code, str) else None
-    if item is None or item.kind != kind:
-        errors.append(FieldError("catalogue_item", f"议事目录中没有{kind_zh}条目“{code}”",
-                                 f"'{code}' is not an {kind} item of this region's catalogue"))
-        return None
-    return item
-
-
-def _cited(item: CatalogueItem) -> tuple[str, str]:
-    """A catalogue item as a decision cites it: its list, its number and its words."""
-    if item.kind == ADMISSIBLE:
-        return (f"议事目录可协商事项第 {item.number} 条“{item.text_zh}”",
-                f"admissible item {item.number} of the catalogue, \"{item.text_en or item.text_zh}\"")
-    return (f"议事目录不予协商事项第 {item.number} 条“{item.text_zh}”",
-            f"excluded item {item.number} of the catalogue, \"{item.text_en or item.text_zh}\"")
-
-
-def _feedback(topic: Topic, action: Action, note: str, item: CatalogueItem | None,
-              route: str | None, extra: str) -> tuple[str, str] | None:
-    """The message the proposer gets, or None when this action owes them none."""
-    if action.kind == "screen_admit":
-        zh = f"您提出的议题“{topic.title}”已受理，将按议事程序协商。"
-        en = f"Your topic \"{topic.title}\" has been admitted for consultation."
-        if item is not None:
-            zh += f"依据：{_cited(item)[0]}。"
-            en += f" Basis: {_cited(item)[1]}."
-    elif action.kind == "screen_reject":
-        zh = f"您提出的议题“{topic.title}”不予协商。依据：{_cited(item)[0]}。"
-        en = f"Your topic \"{topic.title}\" will not be consulted on. Basis: {_cited(item)[1]}."
-        if route:
-            zh += f"去向：{ROUTES[route][0]}。"
-            en += f" Next: {ROUTES[route][1]}."
-    elif action.to_status is not None:
-        zh = f"您提出的议题“{topic.title}”已{action.title_zh}。"
-        en = f"Your topic \"{topic.title}\": {action.title_en}."
-    else:
-        return None
-    if note:
-        zh += f"说明：{note}"
-        en += f" Note: {note}"
-    if extra:
-        zh += f"\n{extra}"
-        en += f"\n{extra}"
-    return zh, en
-
-
 async def perform_action(session: AsyncSession, principal: Principal, topic_id: int, action: str,
                          payload: Mapping[str, Any] | None, *, plugins: PluginHost,
                          authorizer: Authorizer) -> Topic:
-    """Take ``action`` on the topic under its own procedure version.
-
-    ``payload``: ``note`` (required where the action says so); for screening,
-    ``catalogue_item`` (the item cited; an admitted topic defaults to its
-    category), ``route`` (for a rejection; defaults to the item's usual
-    route) and ``feedback`` (extra words for the proposer).
-    """
+    """Take ``action`` on the topic under its own procedure version, as the
+    caller's roles at the topic's region (see ``transitions.take_action`` for
+    what ``payload`` carries)."""
     payload = payload or {}
     if not isinstance(payload, Mapping):
         raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
-    procedure = _procedure_of(plugins, topic)
-    roles = roles_at(authorizer, principal, topic.region_code, ACT)
-    settings = await resolve_settings(session, plugins, topic.region_code)
-    before_state = state_of(topic)
-    transition = engine.apply(procedure, before_state, action, roles, _context(topic, settings))
-    declared = transition.action
-
-    errors: list[FieldError] = []
-    note = _text(payload, "note", MAX_TEXT, errors, required=declared.note_required, zh="说明", en="note")
-    extra = _text(payload, "feedback", MAX_TEXT, errors, zh="给提议人的回复", en="feedback")
-    item = route = None
-    if declared.kind in ("screen_admit", "screen_reject"):
-        catalogue = await region_catalogue(session, plugins, topic.region_code)
-        if declared.kind == "screen_admit":
-            item = _cited_item(payload, catalogue, ADMISSIBLE, topic.category, errors)
-        else:
-            item = _cited_item(payload, catalogue, EXCLUDED, None, errors)
-            route = _route_of(payload, item, errors)
-    if errors:
-        raise validation_failed(*errors)
-
-    before = _snapshot(topic)
-    _store_state(topic, transition.after)
-    data: dict[str, Any] = {}
-    if item is not None:
-        data["catalogue_item"] = item.code
-    if route is not None:
-        data["route"] = route
-    event = TopicEvent(topic_id=topic.id, at=clock.now(), actor_user_id=principal.user_id,
-                       actor_name=actor_name(principal), action=declared.key, from_step=before_state.step,
-                       to_step=transition.after.step, status=transition.after.status, note=note, data=data)
-    session.add(event)
-    await session.flush()
-    message = _feedback(topic, declared, note, item, route, extra)
-    if item is not None:
-        session.add(ScreeningDecision(topic_id=topic.id, event_id=event.id, admissible=item.kind == ADMISSIBLE,
-                                      catalogue_code=item.code, catalogue_text=item.text_zh, route=route,
-                                      feedback=message[0] if message else "", decided_by_user_id=principal.user_id,
-                                      decided_at=event.at))
-    if message is not None and (topic.proposer_user_id is not None or topic.proposer_name):
-        session.add(TopicFeedback(topic_id=topic.id, recipient_user_id=topic.proposer_user_id,
-                                  recipient_name=topic.proposer_name, text_zh=message[0], text_en=message[1],
-                                  created_at=event.at))
-    await session.flush()
-    # Cause before effect in the audit chain: the action's own row, then what
-    # its hooks did because of it (an escalation, a research record, a notice).
-    await record(session, actor=principal, action=f"topic.{declared.key}", object_type="topic",
-                 object_id=topic.id, region_code=topic.region_code, before=before,
-                 after={**_snapshot(topic), "note": note, **data})
-    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
-    await await_each(hooks.yishi_topic_action_taken(session=session, topic=topic, action=declared,
-                                                     payload=payload, event=event, principal=principal))
+    context = await region_context(session, plugins, topic.region_code)
+    actor = Actor.user(principal, roles_at(authorizer, principal, topic.region_code, ACT))
+    await take_action(context, topic, action, actor, payload)
     return topic
 
 
@@ -491,10 +306,10 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     """Everything about a topic the caller may see: where it stands, what the
     caller may do now (and what a guard still blocks), and its full history."""
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer)
-    procedure = _procedure_of(plugins, topic)
+    context = await region_context(session, plugins, topic.region_code)
+    procedure = procedure_of(context, topic)
     roles = roles_at(authorizer, principal, topic.region_code, ACT)
-    settings = await resolve_settings(session, plugins, topic.region_code)
-    options = engine.action_options(procedure, state_of(topic), roles, _context(topic, settings))
+    options = engine.action_options(procedure, state_of(topic), roles, engine_context(topic, context.settings))
     events = (await session.scalars(
         select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.at, TopicEvent.id))).all()
     decisions = (await session.scalars(
@@ -522,9 +337,8 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     })
     if roles & HANDLER_ROLES:
         view["proposer_contact"] = topic.proposer_contact
-    hooks = plugins.hooks_for(await enabled_plugins(session, plugins, topic.region_code))
-    for sections in await await_each(hooks.yishi_topic_view_sections(session=session, topic=topic,
-                                                                      principal=principal)):
+    for sections in await await_each(context.hooks.yishi_topic_view_sections(
+            session=session, context=context, topic=topic, principal=principal)):
         for name, value in (sections or {}).items():
             if name in view:
                 raise ValueError(f"topic view section {name!r} is contributed twice")

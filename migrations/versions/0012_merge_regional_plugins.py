@@ -1,4 +1,4 @@
-"""merge the regional plugins' tables (Ningbo 0010, Lianyungang 0011)
+"""merge 0010 and 0011 (once the regional plugins' tables, now no-ops)
 
 Revision ID: 0012
 Revises: 0010, 0011

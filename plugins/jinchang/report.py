@@ -17,8 +17,8 @@ from core.authz.scope import RegionScope
 from core.errors import ApiError, not_found
 from core.models import Region
 from core.plugins import PluginHost
+from core.region_context import region_context
 from core.regions.queries import Paging
-from core.tenants.settings import enabled_plugins
 
 from plugins.jinchang import six_haves
 from plugins.jinchang.settings import PLUGIN
@@ -32,7 +32,7 @@ async def six_haves_report(session: AsyncSession, host: PluginHost, scope: Regio
     if region is None:
         raise not_found("区划", "region")
     facts = await six_haves.gather(session, host, code, on_date, scope=scope)
-    if not facts and PLUGIN not in await enabled_plugins(session, host, code):
+    if not facts and not (await region_context(session, host, code)).has(PLUGIN):
         raise ApiError(404, "standard_not_in_force", "本区划未实行金昌“六有”标准",
                        "the Jinchang six-haves standard is not in force in this region")
     judged = [(f, six_haves.assess(f)) for f in facts]

@@ -24,12 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FieldError, validation_failed
-from core.escalation.service import plugin_host_of
 from core.models import CouncilMember, Topic
 from core.models.consultation import Meeting, MeetingParticipant
 from core.procedures.model import TopicContext
-from core.procedures.registry import procedure_registry
-from core.tenants.settings import resolve_setting, resolve_settings
+from core.region_context import RegionContext
 from core import clock
 
 from plugins.jinchang.procedure import FAST_TRACK, notice_timer
@@ -100,11 +98,11 @@ async def _meeting_facts(session: AsyncSession, topic: Topic, payload: Mapping[s
     return form, await _stakeholders_named(session, payload.get("participants")), "participants"
 
 
-async def check_meeting(session: AsyncSession, topic: Topic, payload: Mapping[str, Any]) -> None:
+async def check_meeting(context: RegionContext, topic: Topic, payload: Mapping[str, Any]) -> None:
     """Refuse a meeting that does not suit the topic's scale (400, nothing written)."""
     if topic.scale not in (MAJOR, HARD):
         return
-    facts = await _meeting_facts(session, topic, payload)
+    facts = await _meeting_facts(context.session, topic, payload or {})
     if facts is None:
         return
     form, stakeholders, where = facts
@@ -115,8 +113,7 @@ async def check_meeting(session: AsyncSession, topic: Topic, payload: Mapping[st
             "大事大议：大事须严格按照“六步议事”程序进行会议协商，不能采用网络或书面协商",
             "major matters (大事大议) are consulted at a meeting in person, not online or in writing"))
     if topic.scale == HARD:
-        host = plugin_host_of(session)
-        needed = int(await resolve_setting(session, host, topic.region_code, HARD_MIN_STAKEHOLDERS))
+        needed = int(context.setting(HARD_MIN_STAKEHOLDERS))
         if stakeholders < needed:
             errors.append(FieldError(
                 where,
@@ -130,12 +127,11 @@ async def check_meeting(session: AsyncSession, topic: Topic, payload: Mapping[st
 
 # -- the topic view section -------------------------------------------------------------
 
-async def view_section(session: AsyncSession, topic: Topic) -> dict[str, Any]:
+async def view_section(context: RegionContext, topic: Topic) -> dict[str, Any]:
     """What the topic's scale means here: the rule, the form, the checks enforced, the notice period."""
-    host = plugin_host_of(session)
-    settings = await resolve_settings(session, host, topic.region_code)
+    settings = context.settings
     try:
-        procedure = procedure_registry(host).get(topic.procedure_key, topic.procedure_version)
+        procedure = context.procedures.get(topic.procedure_key, topic.procedure_version)
     except LookupError:
         procedure = None
     timer = notice_timer(procedure) if procedure else None

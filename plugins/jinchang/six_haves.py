@@ -39,7 +39,7 @@ from core.clock import CHINA_TZ
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, RegionPlugin, RegionSetting
 from core.models.region import subtree_upper_bound
 from core.plugins import PluginHost
-from core.tenants.settings import enabled_plugins, resolve_settings
+from core.region_context import RegionContext, region_context
 
 from plugins.jinchang.settings import ACTIVITY_MONTHS, FIXED_MAX, FIXED_MIN, PLUGIN, STREET_FIXED_MIN
 
@@ -121,10 +121,10 @@ def _where(column, within: str, exact: bool):
 
 
 async def _zone(session: AsyncSession, host: PluginHost, code: str) -> Zone:
-    settings = await resolve_settings(session, host, code)
-    return Zone(enabled=PLUGIN in await enabled_plugins(session, host, code),
-                activity_months=int(settings[ACTIVITY_MONTHS]), fixed_min=int(settings[FIXED_MIN]),
-                fixed_max=int(settings[FIXED_MAX]), street_fixed_min=int(settings[STREET_FIXED_MIN]))
+    context = await region_context(session, host, code)
+    return Zone(enabled=context.has(PLUGIN), activity_months=int(context.setting(ACTIVITY_MONTHS)),
+                fixed_min=int(context.setting(FIXED_MIN)), fixed_max=int(context.setting(FIXED_MAX)),
+                street_fixed_min=int(context.setting(STREET_FIXED_MIN)))
 
 
 async def zones(session: AsyncSession, host: PluginHost, within: str, exact: bool = False) -> dict[str, Zone]:
@@ -271,7 +271,8 @@ def assess(facts: CouncilFacts) -> ComplianceResult:
     return ComplianceResult(STANDARD, TITLE_ZH, TITLE_EN, facts.region_code, tuple(items))
 
 
-async def check_council(session: AsyncSession, host: PluginHost, region_code: str,
-                        on_date: date) -> list[ComplianceResult]:
-    """The standard at one street or community council (``yishi_compliance_checks``)."""
-    return [assess(facts) for facts in await gather(session, host, region_code, on_date, exact=True)]
+async def check_council(context: RegionContext, on_date: date) -> list[ComplianceResult]:
+    """The standard at one street or community council (declared in the manifest for
+    ``yishi_compliance_checks``)."""
+    return [assess(facts) for facts in await gather(context.session, context.plugins, context.region_code,
+                                                    on_date, exact=True)]

@@ -11,8 +11,9 @@ Two ways a topic becomes a city matter:
   action's payload. The escalation hook is told only the topic's codes and
   category, not the payload, so the admit hook records the flag (a
   ``CityMatter`` row) and moves the topic itself with the core's
-  ``move_topic``; it runs first (``tryfirst``), so the core's own
-  escalation then finds the topic already where it belongs.
+  ``move_topic``; it runs before the built-ins (``on_action_taken`` in the
+  manifest), so the core's own escalation then finds the topic already
+  where it belongs.
 
 At the city the committee matching the topic's category coordinates
 (setting ``lianyungang.special_committees``); the topic view's
@@ -30,7 +31,7 @@ from core.authz.principal import Principal
 from core.errors import FieldError, validation_failed
 from core.escalation import service as escalation
 from core.models import Region, Topic
-from core.tenants.settings import resolve_setting
+from core.region_context import RegionContext
 from plugins.lianyungang.homes import get_home, home_dict
 from plugins.lianyungang.models import CityMatter
 from plugins.lianyungang.settings import SPECIAL_COMMITTEES
@@ -74,14 +75,15 @@ async def on_admit(session: AsyncSession, topic: Topic, payload: Mapping[str, An
                                     reason=MOVE_REASON, affected=affected)
 
 
-async def committee_for(session: AsyncSession, plugins, city_code: str, category: str | None) -> str | None:
-    committees = await resolve_setting(session, plugins, city_code, SPECIAL_COMMITTEES)
+def committee_for(city: RegionContext, category: str | None) -> str | None:
+    """The special committee the city's setting names for the category, if any."""
+    committees = city.setting(SPECIAL_COMMITTEES)
     name = committees.get(category) if category else None
     return name.strip() if isinstance(name, str) and name.strip() else None
 
 
-async def view_section(session: AsyncSession, topic: Topic) -> dict[str, Any]:
-    plugins = escalation.plugin_host_of(session)
+async def view_section(context: RegionContext, topic: Topic) -> dict[str, Any]:
+    session = context.session
     origin_home = await get_home(session, topic.origin_region_code)
     section: dict[str, Any] = {"home": None, "city_matter": False}
     if origin_home is not None:
@@ -93,7 +95,7 @@ async def view_section(session: AsyncSession, topic: Topic) -> dict[str, Any]:
     affected = await escalation.affected_codes(session, topic.id)
     crosses = len(districts_of(affected)) > 1
     flagged = await session.get(CityMatter, topic.id) is not None
-    committee = await committee_for(session, plugins, city, topic.category)
+    committee = committee_for(await context.of(city), topic.category)
     coordinator = f"市政协{committee}" if committee else OFFICE
     reasons_zh = [zh for on, zh in ((crosses, "跨县区"), (flagged, "涉及市有关部门")) if on]
     reasons_en = [en for on, en in ((crosses, "crosses districts or counties"),

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.compliance import ComplianceItem, ComplianceResult
 from core.councils import service as councils
-from core.escalation.service import plugin_host_of
 from core.models import Region
-from core.tenants.settings import resolve_setting
+from core.region_context import RegionContext
 from plugins.lianyungang.composition import HEAD
 from plugins.lianyungang.homes import get_home, home_name
 from plugins.lianyungang.quarters import Quarter, activities_in
@@ -19,17 +16,16 @@ from plugins.lianyungang.settings import MIN_ACTIVITIES, MIN_CPPCC_MEMBERS
 STANDARD = "lianyungang.home"
 
 
-async def check_home_standard(session: AsyncSession, region_code: str,
-                              on_date: date) -> list[ComplianceResult] | None:
+async def check_home_standard(context: RegionContext, on_date: date) -> list[ComplianceResult] | None:
+    session, region_code = context.session, context.region_code
     home = await get_home(session, region_code)
     if home is None:
         return None
-    plugins = plugin_host_of(session)
     council = await councils.get_council(session, region_code)
     term = await councils.current_term(session, council, on_date) if council else None
     members = await councils.roster(session, term, on_date) if term else []
 
-    fewest = int(await resolve_setting(session, plugins, region_code, MIN_CPPCC_MEMBERS))
+    fewest = int(context.setting(MIN_CPPCC_MEMBERS))
     cppcc = sum(1 for m in members if m.is_cppcc)
     cppcc_item = ComplianceItem(
         "cppcc_members", f"至少 {fewest} 名政协委员参加", f"at least {fewest} CPPCC members",
@@ -49,7 +45,7 @@ async def check_home_standard(session: AsyncSession, region_code: str,
                                "one CPPCC member designated head", head_ok, seen_zh, seen_en)
 
     quarter = Quarter.of(on_date)
-    required = int(await resolve_setting(session, plugins, region_code, MIN_ACTIVITIES))
+    required = int(context.setting(MIN_ACTIVITIES))
     held = (await activities_in(session, quarter, region_code, until=on_date)).get(region_code, 0)
     activity_item = ComplianceItem(
         "quarterly_activity", "每季度开展一次协商议事活动", "one consultation activity each quarter",

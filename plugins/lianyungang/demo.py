@@ -5,10 +5,8 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core import clock
-from core.escalation.service import plugin_host_of
+from core.region_context import RegionContext
 from plugins.lianyungang import homes
 from plugins.lianyungang.quarters import Quarter
 
@@ -33,11 +31,11 @@ def choose_pilots(codes: Iterable[str], seed: int) -> tuple[str, list[str]]:
     return district, sorted(rng.sample(by_district[district], min(DEMO_PILOTS, len(by_district[district]))))
 
 
-async def seed_homes(session: AsyncSession, city_code: str, council_regions, seed: int) -> None:
+async def seed_homes(context: RegionContext, city_code: str, council_regions, seed: int) -> None:
     """Every seeded street and community council of the city becomes a home of the
     kind its division gives, designated on the first day of the running quarter
     (so the quarterly check applies at once); three homes of one district are pilots."""
-    plugins = plugin_host_of(session)
+    session, plugins = context.session, context.plugins
     since = Quarter.of(clock.today()).first_day
     codes = home_regions(city_code, council_regions)
     for code in codes:

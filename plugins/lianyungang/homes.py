@@ -23,8 +23,8 @@ from core.errors import FieldError, conflict, not_found, validation_failed
 from core.models import Region
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.plugins import PluginHost
+from core.region_context import region_context
 from core.regions.queries import Paging
-from core.tenants.settings import enabled_plugins, resolve_setting
 from plugins.lianyungang.models import Home
 from plugins.lianyungang.settings import NAME, PILOTS_MAX
 
@@ -126,7 +126,7 @@ async def designate(session: AsyncSession, plugins: PluginHost, principal: Princ
     if designated_on > today:
         raise validation_failed(FieldError("designated_on", "设立日期不能晚于今天",
                                            "the designation date cannot be in the future"))
-    if NAME not in await enabled_plugins(session, plugins, code):
+    if not (await region_context(session, plugins, code)).has(NAME):
         raise conflict("lianyungang_not_enabled", f"{region.name}未启用连云港协商民主之家功能",
                        f"the Lianyungang consultation homes are not enabled at {region.name}")
     if await get_home(session, code) is not None:
@@ -167,7 +167,7 @@ async def set_pilot(session: AsyncSession, plugins: PluginHost, principal: Princ
     if home.is_pilot == is_pilot:
         return HomeRow(home, region_name)
     if is_pilot:
-        most = int(await resolve_setting(session, plugins, district_code, PILOTS_MAX))
+        most = int((await region_context(session, plugins, district_code)).setting(PILOTS_MAX))
         already = await pilots_in(session, district_code)
         if already >= most:
             raise conflict("pilots_full",

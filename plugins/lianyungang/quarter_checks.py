@@ -32,7 +32,7 @@ from core.councils import service as councils
 from core.implementation.notify import notify
 from core.models import Region, RoleGrant, User
 from core.plugins import PluginHost
-from core.tenants.settings import enabled_plugins, resolve_setting
+from core.region_context import region_context
 from plugins.lianyungang.composition import HEAD
 from plugins.lianyungang.homes import HomeRow
 from plugins.lianyungang.models import Home, QuarterCheck
@@ -142,10 +142,11 @@ async def check_home(session: AsyncSession, plugins: PluginHost, row: HomeRow, o
                      held_now: int, held_before: int) -> list[QuarterCheck]:
     """The reminder for the running quarter and the flag for the one just ended, each if due and not yet done."""
     home = row.home
-    if NAME not in await enabled_plugins(session, plugins, home.region_code):
+    context = await region_context(session, plugins, home.region_code)
+    if not context.has(NAME):
         return []
-    required = int(await resolve_setting(session, plugins, home.region_code, MIN_ACTIVITIES))
-    days_before = int(await resolve_setting(session, plugins, home.region_code, REMIND_DAYS_BEFORE))
+    required = int(context.setting(MIN_ACTIVITIES))
+    days_before = int(context.setting(REMIND_DAYS_BEFORE))
     done: list[QuarterCheck] = []
     current = Quarter.of(on_date)
     if (is_due(home, current) and on_date >= current.reminder_day(days_before) and held_now < required

@@ -16,7 +16,7 @@ from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.plugins import PluginHost
-from core.tenants.settings import resolve_setting
+from core.region_context import region_context
 from plugins.lianyungang.homes import home_dict, homes_within
 from plugins.lianyungang.models import QuarterCheck
 from plugins.lianyungang.quarters import Quarter, activities_in, is_due
@@ -85,7 +85,7 @@ async def quarter_report(session: AsyncSession, plugins: PluginHost, scope: Regi
     homes, districts = [], {}
     for row in rows:
         home = row.home
-        required = int(await resolve_setting(session, plugins, home.region_code, MIN_ACTIVITIES))
+        required = int((await region_context(session, plugins, home.region_code)).setting(MIN_ACTIVITIES))
         count = held.get(home.region_code, 0)
         due = is_due(home, quarter)
         met = count >= required
@@ -125,8 +125,8 @@ async def pilot_report(session: AsyncSession, plugins: PluginHost, scope: Region
     region = await report_region(session, code)
     districts = []
     for district in await _districts_of(session, region, scope):
-        fewest = int(await resolve_setting(session, plugins, district.code, PILOTS_MIN))
-        most = int(await resolve_setting(session, plugins, district.code, PILOTS_MAX))
+        context = await region_context(session, plugins, district.code)
+        fewest, most = int(context.setting(PILOTS_MIN)), int(context.setting(PILOTS_MAX))
         homes = await homes_within(session, district.code, scope=scope)
         pilots = [r for r in homes if r.home.is_pilot]
         status = "below" if len(pilots) < fewest else "above" if len(pilots) > most else "within"

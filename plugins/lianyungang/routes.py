@@ -6,9 +6,6 @@ district), ``council.read`` to list homes, ``stats.read`` for the reports.
 """
 from __future__ import annotations
 
-from datetime import date
-
-import msgspec
 from litestar import get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -21,19 +18,11 @@ from core.models import Region
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 from plugins.lianyungang import homes, reports
+from plugins.lianyungang.schemas import Designation, PilotChange
 
 READ = {"action": "council.read"}
 MANAGE = {"action": "council.manage"}
 STATS = {"action": "stats.read"}
-
-
-class Designation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    # Defaults to today; an earlier date records a home designated before the platform.
-    designated_on: date | None = None
-
-
-class PilotChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    is_pilot: bool
 
 
 @post("/regions/{code:str}/home", opt=MANAGE, status_code=201,

@@ -1,7 +1,7 @@
-"""The plugin's manifest and settings (``lianyungang.<setting>``), defaults from seed 003."""
+"""The plugin's name and settings (``lianyungang.<setting>``), defaults from seed 003."""
 from __future__ import annotations
 
-from core.plugins import PluginManifest, SettingSpec
+from core.plugins import SettingSpec
 
 NAME = "lianyungang"
 
@@ -46,14 +46,3 @@ SETTINGS = {
         "catalogue item code → the city CPPCC special committee that coordinates such city matters",
         refers_to="catalogue_item"),
 }
-
-MANIFEST = PluginManifest(
-    name=NAME,
-    title_zh="连云港市政协协商民主之家",
-    title_en="Lianyungang CPPCC consultation homes",
-    description="协商民主之家 in townships, villages, streets and communities (seed 003): at least 3 CPPCC "
-                "members and a head, one consultation activity per quarter with reminders and flags, 3–4 "
-                "pilots per county, matters crossing districts or involving city departments coordinated by "
-                "the city CPPCC's special committee.",
-    settings=SETTINGS,
-)

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
 from core.authz.principal import Principal
-from core.consultation.service import MeetingKind, meeting_not_found
+from core.consultation.kinds import MeetingKind
+from core.consultation.service import meeting_not_found
 from core.errors import FieldError, conflict, validation_failed
 from core.models import TopicEvent
 from core.models.consultation import Meeting, MeetingParticipant, Outcome

@@ -40,9 +40,8 @@ from core.models.region import ancestor_codes, subtree_upper_bound
 from core.plugins import PluginHost
 from core.procedures.flowchart import FlowchartProblem, flowchart_complete
 from core.procedures.model import Procedure
-from core.procedures.registry import procedure_for_region
-from core.topics.service import RegionalConfig, regional_config
-from plugins.ningbo.manifest import MEETING_MONTHS, MIN_CATEGORIES, NAME
+from core.region_context import RegionContext, region_context
+from plugins.ningbo.settings import MEETING_MONTHS, MIN_CATEGORIES, NAME
 
 STANDARD = f"{NAME}.five_haves"
 TITLE = ("五个有", "the five haves")
@@ -178,10 +177,10 @@ async def community_evidence(session: AsyncSession, host: PluginHost, root: str,
         wanted = set(codes)
         communities = [c for c in communities if c[0] in wanted]
     configured = await _configured_at(session, root)
-    configs: dict[str, RegionalConfig] = {}
+    configs: dict[str, RegionContext] = {}
     for anchor in sorted({_anchor(code, configured) for code, _ in communities}):
-        configs[anchor] = await regional_config(session, host, anchor)
-    communities = [c for c in communities if NAME in configs[_anchor(c[0], configured)].enabled]
+        configs[anchor] = await region_context(session, host, anchor)
+    communities = [c for c in communities if configs[_anchor(c[0], configured)].has(NAME)]
     if not communities:
         return []
 
@@ -200,7 +199,8 @@ async def community_evidence(session: AsyncSession, host: PluginHost, root: str,
         config = configs[_anchor(code, configured)]
         procedure, error = None, None
         try:
-            procedure = procedure_for_region(host, code, config.enabled, config.settings)
+            # The community's plugins and settings are its anchor's, so is its procedure.
+            procedure = config.procedure_for_new_topic()
         except ApiError as refused:
             error = (refused.message_zh, refused.message_en)
         if procedure is not None and procedure.ident not in checked:
@@ -263,10 +263,11 @@ def judge(evidence: Evidence) -> ComplianceResult:
     return ComplianceResult(STANDARD, TITLE[0], TITLE[1], e.code, items)
 
 
-async def check_community(session: AsyncSession, host: PluginHost, code: str,
-                          on_date: date) -> list[ComplianceResult]:
-    """The answer to ``yishi_compliance_checks`` for one community."""
-    return [judge(e) for e in await community_evidence(session, host, code, on_date, codes=[code])]
+async def check_community(context: RegionContext, on_date: date) -> list[ComplianceResult]:
+    """The standard at one community (declared in the manifest for ``yishi_compliance_checks``)."""
+    code = context.region_code
+    return [judge(e) for e in await community_evidence(context.session, context.plugins, code, on_date,
+                                                       codes=[code])]
 
 
 def result_summary(result: ComplianceResult) -> dict[str, Any]:

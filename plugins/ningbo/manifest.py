@@ -1,32 +1,51 @@
-"""The plugin's name and the settings that tune its rules (seed 001)."""
+"""Plugin ``ningbo``: 宁波市 community consultation (seed 001). See README.md.
+
+Everything the variant supplies, in one declaration: its procedure (made
+the region's default), its catalogue, two kinds of meeting, the 五个有
+standard, what its own actions record and require, the topic view
+section, demo points, routes, and its tables with their alembic branch.
+"""
 from __future__ import annotations
 
-from core.plugins import PluginManifest, SettingSpec
+from pathlib import Path
 
-NAME = "ningbo"
-MIN_CATEGORIES = f"{NAME}.min_member_categories"
-MEETING_MONTHS = f"{NAME}.meeting_months"
-MIN_EVALUATIONS = f"{NAME}.min_evaluation_reports"
+from core.consultation.kinds import MeetingKind
+from core.plugins import ActionReaction, ComplianceStandard, Variant, variant_plugin
+from plugins.ningbo import catalogue, demonstration, estate_joint, five_haves, models, topic_actions
+from plugins.ningbo.procedure import ASSEMBLY_DECISION, CLOSE, KEY, NINGBO, PUBLISH_PLAN
+from plugins.ningbo.routes import ROUTES
+from plugins.ningbo.settings import NAME, SETTINGS
 
-MANIFEST = PluginManifest(
+# 001 §二(四): matters of wide concern may take a special session (专题议事会)
+# or a hearing (民主听证会, a core kind); §二(三): the estate joint meeting.
+SPECIAL_SESSION = MeetingKind("special_session", "专题议事会", "special session")
+
+VARIANT = Variant(
     name=NAME,
     title_zh="宁波市社区协商",
     title_en="Ningbo community consultation",
     description="Ningbo's general consultation procedure, the 五个有 standard with the district and city "
                 "report, demonstration points (示范观察点) and housing-estate joint meetings (seed 001).",
-    settings={
-        # 001 §二(一) names the subjects; read against 1+7+X they are its seven
-        # fixed kinds (the party secretary counts with the party organisation).
-        "min_member_categories": SettingSpec(
-            int, 7, "“主体多元”：议事会现任固定成员至少涵盖的类别数（1+7+X 的七类，党组织书记计入党组织）",
-            "diverse members: distinct fixed-member kinds of 1+7+X the current roster must span "
-            "(the party secretary counts with the party organisation)", minimum=1, maximum=7),
-        "meeting_months": SettingSpec(
-            int, 3, "“常态议事”：最近几个月内须至少召开一次协商会议",
-            "meets regularly: at least one meeting held within this many months", minimum=1, maximum=24),
-        "min_evaluation_reports": SettingSpec(
-            int, 1, "办结前须附加的评估报告（居务监督委员会或第三方评估机构）份数",
-            "evaluation reports (supervisory committee or third party) a topic needs before it is closed",
-            minimum=1, maximum=10),
-    },
+    settings=SETTINGS,
+    procedures=(NINGBO,),
+    default_procedure=KEY,
+    catalogue=catalogue.ITEMS,
+    meeting_kinds=(estate_joint.KIND, SPECIAL_SESSION),
+    compliance=(ComplianceStandard(five_haves.STANDARD, ("community",), five_haves.check_community),),
+    view_sections={"ningbo": topic_actions.view_section},
+    # After the built-ins have recorded what the action carries: the outcome a
+    # joint meeting's parties are checked against, the meeting whose plan is published.
+    on_action_recorded=(
+        # Any procedure: the joint meeting's four parties are Ningbo's rule, not its procedure's.
+        ActionReaction(estate_joint.require_parties_for_outcome, kinds=("resolution",)),
+        ActionReaction(topic_actions.publish_plan, keys=(PUBLISH_PLAN,), procedure=KEY),
+        ActionReaction(topic_actions.require_evaluation, keys=(CLOSE.key,), procedure=KEY),
+        ActionReaction(topic_actions.require_decision_text, keys=(ASSEMBLY_DECISION,), procedure=KEY),
+    ),
+    demo_seed=demonstration.seed_demo_points,
+    routes=ROUTES,
+    models=models,
+    migrations=Path(__file__).with_name("migrations"),
 )
+
+PLUGIN = variant_plugin(VARIANT)

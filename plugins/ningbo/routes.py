@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
+import msgspec
 from litestar import delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,6 +16,7 @@ from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
 from plugins.ningbo import demonstration, estate_joint
 from plugins.ningbo.report import five_haves_report
+from plugins.ningbo.schemas import DemonstrationPointForm, EstateParties
 
 
 @get("/regions/{code:str}/five-haves", opt={"action": "stats.read"},
@@ -38,8 +39,8 @@ async def list_points(code: FromPath[str], db: NamedDependency[AsyncSession]) ->
 @post("/regions/{code:str}/demonstration-points", opt={"action": "council.manage"}, status_code=201,
       summary="Designate a community of the district as a demonstration point: {community, designated_on?}")
 async def designate(code: FromPath[str], db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                    data: JSONBody[dict[str, Any] | None] = None) -> dict:
-    return await demonstration.designate(db, principal, code, data)
+                    data: JSONBody[DemonstrationPointForm | None] = None) -> dict:
+    return await demonstration.designate(db, principal, code, msgspec.to_builtins(data))
 
 
 @delete("/regions/{code:str}/demonstration-points/{community:str}", opt={"action": "council.manage"},
@@ -61,9 +62,9 @@ async def estate_parties(code: FromPath[str], meeting_id: FromPath[int], db: Nam
              "and street property office")
 async def set_estate_parties(code: FromPath[str], meeting_id: FromPath[int], db: NamedDependency[AsyncSession],
                              principal: NamedDependency[Principal],
-                             data: JSONBody[dict[str, Any] | None] = None) -> dict:
+                             data: JSONBody[EstateParties | None] = None) -> dict:
     meeting = await estate_joint.load_meeting(db, code, meeting_id)
-    await estate_joint.set_parties(db, principal, meeting, data)
+    await estate_joint.set_parties(db, principal, meeting, msgspec.to_builtins(data))
     return await estate_joint.parties_view(db, meeting)
 
 

@@ -4,7 +4,9 @@ engine's guards cannot see.
 A guard reads only the topic's counters and timers. The meeting's plan and
 the evaluation reports live in their own tables and the core keeps no
 counter for them, so they are handled here, inside the action's
-transaction: refusing raises, and the whole action is rolled back.
+transaction: refusing raises, and the whole action is rolled back. The
+manifest runs them after the built-ins have recorded what the action
+carries (``on_action_recorded``).
 """
 from __future__ import annotations
 
@@ -23,12 +25,9 @@ from core.implementation.notify import notify
 from core.models import CouncilMember, Topic, TopicEvent
 from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic
 from core.models.implementation import EvaluationReport
-from core.plugins import PluginHost
-from core.procedures.model import Action
-from core.tenants.settings import resolve_setting
-from plugins.ningbo import estate_joint
-from plugins.ningbo.manifest import MIN_EVALUATIONS
-from plugins.ningbo.procedure import ASSEMBLY_DECISION, CLOSE, KEY, PUBLISH_PLAN
+from core.region_context import RegionContext
+from plugins.ningbo.procedure import KEY
+from plugins.ningbo.settings import MIN_EVALUATIONS
 
 MAX_TEXT = 10000
 PLAN_PUBLISHED = "ningbo.plan_published"
@@ -50,7 +49,7 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
     if meeting is None:
         raise conflict("no_meeting", "本议题尚未安排协商会议，无法公示协商方案",
                        "no meeting is scheduled for this topic, so there is no plan to publish")
-    revised = payload.get("plan")
+    revised = (payload or {}).get("plan")
     if meeting.plan_published_at is None or revised:
         await consultation.publish_plan(session, principal, meeting, {"plan": revised} if revised else {})
     shown = meeting.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
@@ -69,9 +68,9 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
     return meeting
 
 
-async def require_evaluation(session: AsyncSession, plugins: PluginHost, topic: Topic) -> None:
+async def require_evaluation(context: RegionContext, topic: Topic) -> None:
     """追踪监督、评估评议: no closing before the evaluation reports are attached."""
-    shown = await evaluation_section(session, plugins, topic)
+    shown = await evaluation_section(context, topic)
     have, wanted = shown["evaluation_reports"], shown["evaluation_reports_required"]
     if have < wanted:
         raise conflict("evaluation_missing",
@@ -81,34 +80,25 @@ async def require_evaluation(session: AsyncSession, plugins: PluginHost, topic: 
                        "(supervisory committee or third-party evaluator)")
 
 
-async def evaluation_section(session: AsyncSession, plugins: PluginHost, topic: Topic) -> dict[str, Any]:
+async def evaluation_section(context: RegionContext, topic: Topic) -> dict[str, Any]:
     """What closing waits for, shown beside the actions (it is no guard, so the
     topic's blocked actions cannot say it)."""
-    wanted = int(await resolve_setting(session, plugins, topic.region_code, MIN_EVALUATIONS))
-    have = await session.scalar(select(func.count()).select_from(EvaluationReport)
-                                .where(EvaluationReport.topic_id == topic.id)) or 0
+    wanted = int(context.setting(MIN_EVALUATIONS))
+    have = await context.session.scalar(select(func.count()).select_from(EvaluationReport)
+                                        .where(EvaluationReport.topic_id == topic.id)) or 0
     return {"evaluation_reports": have, "evaluation_reports_required": wanted, "evaluated": have >= wanted}
+
+
+async def view_section(context: RegionContext, topic: Topic) -> dict[str, Any] | None:
+    """The ``ningbo`` section of a topic under Ningbo's procedure."""
+    if topic.procedure_key != KEY:
+        return None
+    return await evaluation_section(context, topic)
 
 
 def require_decision_text(payload: Mapping[str, Any]) -> None:
     """The residents' meeting's decision is what goes on notice, so it must be written out."""
     errors: list[FieldError] = []
-    text_field(payload, "text", MAX_TEXT, errors, required=True, zh="居民（代表）会议的决定", en="text")
+    text_field(payload or {}, "text", MAX_TEXT, errors, required=True, zh="居民（代表）会议的决定", en="text")
     if errors:
         raise validation_failed(*errors)
-
-
-async def after_action(session: AsyncSession, plugins: PluginHost, topic: Topic, action: Action,
-                       payload: Mapping[str, Any], event: TopicEvent, principal: Principal) -> None:
-    """Run after the built-ins have recorded what the action carries."""
-    if action.kind == "resolution":
-        # Any procedure: the joint meeting's four parties are Ningbo's rule, not its procedure's.
-        await estate_joint.require_parties_for_outcome(session, event)
-    if topic.procedure_key != KEY:
-        return
-    if action.key == PUBLISH_PLAN:
-        await publish_plan(session, principal, topic, payload, event)
-    elif action.key == CLOSE.key:
-        await require_evaluation(session, plugins, topic)
-    elif action.key == ASSEMBLY_DECISION:
-        require_decision_text(payload)

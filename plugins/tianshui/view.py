@@ -44,6 +44,7 @@ async def citations(session: AsyncSession, topic: Topic) -> list[dict[str, Any]]
 
 
 async def topic_section(session: AsyncSession, topic: Topic) -> dict[str, Any] | None:
+    """The section, or None for a topic neither under 三段六步 nor citing its lists."""
     cited = await citations(session, topic)
     if topic.procedure_key != KEY and not cited:
         return None
@@ -52,4 +53,4 @@ async def topic_section(session: AsyncSession, topic: Topic) -> dict[str, Any] |
         section.update({"procedure_zh": LABELS.title_zh, "procedure_en": LABELS.title_en,
                         "stages": stages_view(topic.step if topic.status == "open" else None),
                         "inferred_steps": [s.key for s in LABELS.steps if s.inferred]})
-    return {"tianshui": section}
+    return section

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from core.region_context import region_context
 from core import clock
 from core.councils import service as councils
 from core.councils.categories import FIXED_CATEGORIES, is_fixed
@@ -154,11 +155,11 @@ async def file_document(client, headers, region: str, kind: str) -> dict:
 async def seat_fixed(db, runtime, region: str, count: int) -> None:
     """Seat ``count`` more fixed members (of the seven kinds, each with a grid) today."""
     council = await councils.ensure_council(db, region)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, region)
+    hooks = await region_context(db, runtime.plugins, region)
     kinds = list(FIXED_CATEGORIES)
     for n in range(count):
         await councils.add_member(db, council, MemberData(name=f"{region[-3:]}固定成员{n}", category=kinds[n % 7],
-                                                          grid=f"第{n % 4 + 1}网格"), hooks=hooks)
+                                                          grid=f"第{n % 4 + 1}网格"), context=hooks)
     await db.commit()
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.catalogue import ADMISSIBLE, EXCLUDED
 from core.catalogue.generic import GENERIC_ITEMS
 from core.models import ScreeningDecision, TopicFeedback
-from core.topics.service import region_catalogue
+from core.region_context import region_context
 from tests.plugins.jinchang.conftest import BAOYUNLI, act, submit
 
 THREE = ["违反党的政策、国家相关法律法规的事项",
@@ -16,7 +16,7 @@ THREE = ["违反党的政策、国家相关法律法规的事项",
 
 
 async def test_the_three_exclusions_verbatim_and_the_generic_admissible_kinds(db, jinchang):
-    catalogue = await region_catalogue(db, jinchang.plugins, BAOYUNLI)
+    catalogue = (await region_context(db, jinchang.plugins, BAOYUNLI)).catalogue
     excluded = catalogue.of_kind(EXCLUDED)
     assert [(i.code, i.number, i.text_zh) for i in excluded] == [
         (f"jinchang.buyi.{n}", n, text) for n, text in enumerate(THREE, start=1)]

@@ -9,6 +9,7 @@ from itertools import cycle
 import pytest
 from sqlalchemy import func, select
 
+from core.region_context import region_context
 from core.councils import service as councils
 from core.councils.categories import FIXED_CATEGORIES
 from core.councils.service import MemberData
@@ -26,8 +27,8 @@ def fixed_member(n: int) -> MemberData:
 
 async def seat(db, runtime, code: str, members) -> list:
     council = await councils.ensure_council(db, code)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, code)
-    changes = [await councils.add_member(db, council, data, hooks=hooks) for data in members]
+    hooks = await region_context(db, runtime.plugins, code)
+    changes = [await councils.add_member(db, council, data, context=hooks) for data in members]
     await db.commit()
     return changes
 
@@ -92,5 +93,5 @@ async def test_the_numbers_are_settings_of_the_region(db, jinchang):
     council = await councils.get_council(db, BAOLINLI)
     with pytest.raises(ApiError) as refused:
         await councils.add_member(db, council, fixed_member(6),
-                                  hooks=await councils.hooks_for_region(db, jinchang.plugins, BAOLINLI))
+                                  context=await region_context(db, jinchang.plugins, BAOLINLI))
     assert refused.value.status_code == 409 and "超过 6 人" in refused.value.message_zh

@@ -15,7 +15,7 @@ from core.procedures.generic import GENERIC
 from core.procedures.model import validate_procedure
 from core.procedures.registry import procedure_registry
 from core.tenants.settings import resolve_setting
-from plugins.jinchang import plugin
+from plugins.jinchang.manifest import PLUGIN
 from plugins.jinchang.procedure import JINCHANG
 from tests import walk
 from tests.plugins.jinchang.conftest import BAOYUNLI, HUANGJIAQUAN, JINCHUAN, T0, act, submit
@@ -30,11 +30,11 @@ def test_six_steps_in_the_report_order_grouped_like_the_generic_stages():
 
 
 def test_answers_the_region_only_while_no_procedure_key_is_set():
-    from core.plugins import make_plugin_manager
+    from core.builtin import make_plugin_manager
     from core.procedures.registry import procedure_for_region
 
     host = make_plugin_manager()
-    assert plugin.yishi_procedure_for_region(region_code=BAOYUNLI, settings={"procedure.key": ""}) == "jinchang"
+    assert PLUGIN.yishi_procedure_for_region(region_code=BAOYUNLI, settings={"procedure.key": ""}) == "jinchang"
     assert procedure_for_region(host, BAOYUNLI, {"jinchang"}, {"procedure.key": ""}) is JINCHANG
     assert procedure_for_region(host, BAOYUNLI, {"jinchang"}, {"procedure.key": "generic"}) is GENERIC
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from core.region_context import region_context
 from core import clock
 from core.auth.service import principal_of
 from core.consultation import service as consultation
@@ -105,16 +106,16 @@ async def seat(db, runtime, code: str, *, cppcc: int = 3, head_user_id: int | No
                head_is_cppcc: bool = True, joined_on: date | None = None) -> None:
     """Seat ``cppcc`` CPPCC members (the first one the head, unless ``cppcc`` is 0) and a party secretary."""
     council = await councils.ensure_council(db, code)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, code)
+    hooks = await region_context(db, runtime.plugins, code)
     joined_on = joined_on or clock.today() - timedelta(days=30)
     await councils.add_member(db, council, MemberData(name="党组织书记", category="party_secretary",
-                                                     joined_on=joined_on), hooks=hooks)
+                                                     joined_on=joined_on), context=hooks)
     for n in range(cppcc):
         head = n == 0
         await councils.add_member(db, council, MemberData(
             name=f"政协委员{n + 1}", category="deputies", is_cppcc=head_is_cppcc or not head,
             role_in_council="head" if head else "member", user_id=head_user_id if head else None,
-            joined_on=joined_on), hooks=hooks)
+            joined_on=joined_on), context=hooks)
     await db.commit()
 
 

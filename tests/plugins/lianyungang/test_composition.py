@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from core.region_context import region_context
 from core import clock
 from core.councils import service as councils
 from core.councils.rules import CouncilSnapshot, MemberSnapshot
@@ -74,14 +75,14 @@ def test_street_homes_are_held_to_it_and_district_councils_are_not():
 
 async def test_the_roster_is_built_up_step_by_step_with_the_remarks_shown(db, runtime, lyg):
     council = await councils.ensure_council(db, DONGYUAN)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, DONGYUAN)
+    hooks = await region_context(db, runtime.plugins, DONGYUAN)
     change = await councils.add_member(db, council, MemberData(name="甲", category="deputies", is_cppcc=True,
-                                                              role_in_council="head"), hooks=hooks)
+                                                              role_in_council="head"), context=hooks)
     ids = {v.rule_id for v in change.violations}
     assert "lianyungang.cppcc_members" in ids and "lianyungang.head_designated" not in ids
-    await councils.add_member(db, council, MemberData(name="乙", category="deputies", is_cppcc=True), hooks=hooks)
+    await councils.add_member(db, council, MemberData(name="乙", category="deputies", is_cppcc=True), context=hooks)
     change = await councils.add_member(db, council, MemberData(name="丙", category="deputies", is_cppcc=True),
-                                       hooks=hooks)
+                                       context=hooks)
     await db.commit()
     assert not {v.rule_id for v in change.violations} & {"lianyungang.cppcc_members", "lianyungang.head_designated",
                                                            "lianyungang.head_is_cppcc"}
@@ -112,10 +113,10 @@ async def test_a_district_setting_raises_the_minimum_on_the_council_page(db, run
     db.add(RegionSetting(region_code="320703", key="lianyungang.min_cppcc_members", value=4))
     await db.commit()
     council = await councils.ensure_council(db, DONGYUAN)
-    hooks = await councils.hooks_for_region(db, runtime.plugins, DONGYUAN)
+    hooks = await region_context(db, runtime.plugins, DONGYUAN)
     for name in ("甲", "乙", "丙"):
         change = await councils.add_member(db, council, MemberData(
             name=name, category="deputies", is_cppcc=True, role_in_council="head" if name == "甲" else "member"),
-            hooks=hooks)
+            context=hooks)
     remarks = {v.rule_id: v.message_zh for v in change.violations}
     assert remarks["lianyungang.cppcc_members"] == "协商民主之家政协委员 3 人，少于 4 人"

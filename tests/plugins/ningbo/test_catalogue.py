@@ -4,7 +4,7 @@ generic exclusions stand in, and a Ningbo topic is filed and screened against th
 from __future__ import annotations
 
 from core.catalogue import ADMISSIBLE, EXCLUDED, catalogue_for_region
-from core.plugins import make_plugin_manager
+from core.builtin import make_plugin_manager
 from plugins.ningbo.catalogue import ITEMS
 from tests.plugins.ningbo.helpers import CHENGLANG, api_for
 

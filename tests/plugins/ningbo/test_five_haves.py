@@ -10,16 +10,18 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from core.region_context import region_context
 from core import clock
 from core.councils import service as councils
 from core.councils.service import MemberData
 from core.clock import CHINA_TZ
 from core.models import Council, RegionSetting
-from core.plugins import hookimpl, make_plugin_manager
+from core.plugins import hookimpl
+from core.builtin import make_plugin_manager
 from core.procedures.generic import LEADS
 from core.procedures.model import Action, Procedure, Stage, Step
 from plugins.ningbo.five_haves import community_evidence, months_before
-from plugins.ningbo.manifest import MEETING_MONTHS, MIN_CATEGORIES
+from plugins.ningbo.settings import MEETING_MONTHS, MIN_CATEGORIES
 from tests.plugins.ningbo.helpers import (CHENGLANG, LIUJIN, NANMEN, SEVEN_KINDS, WANAN, api_for)
 
 STANDARD = "ningbo.five_haves"
@@ -181,18 +183,18 @@ async def test_the_grouped_evidence_agrees_with_the_councils_services(runtime, d
     """Members who left, a term not begun yet, withdrawn and filed documents:
     the subtree queries see what ``roster`` and ``documents_on_file`` see."""
     today = clock.today()
-    hooks = await councils.hooks_for_region(db, runtime.plugins, CHENGLANG)
+    hooks = await region_context(db, runtime.plugins, CHENGLANG)
     a = await councils.ensure_council(db, CHENGLANG)
-    await councils.start_term(db, a, today - timedelta(days=300), hooks=hooks)
+    await councils.start_term(db, a, today - timedelta(days=300), context=hooks)
     for name, category in SEVEN_KINDS[:4]:
         await councils.add_member(db, a, MemberData(name=name, category=category,
-                                                    joined_on=today - timedelta(days=200)), hooks=hooks)
+                                                    joined_on=today - timedelta(days=200)), context=hooks)
     left = await councils.add_member(db, a, MemberData(name="已退出", category="legal_worker",
-                                                       joined_on=today - timedelta(days=200)), hooks=hooks)
-    await councils.member_leaves(db, a, left.member.id, today - timedelta(days=5), hooks=hooks)
-    later = await councils.start_term(db, a, today + timedelta(days=30), hooks=hooks)
+                                                       joined_on=today - timedelta(days=200)), context=hooks)
+    await councils.member_leaves(db, a, left.member.id, today - timedelta(days=5), context=hooks)
+    later = await councils.start_term(db, a, today + timedelta(days=30), context=hooks)
     await councils.add_member(db, a, MemberData(name="下届成员", category="organisation",
-                                                joined_on=today + timedelta(days=30)), hooks=hooks)
+                                                joined_on=today + timedelta(days=30)), context=hooks)
     assert later.term.number == 2
     await councils.ensure_council(db, WANAN)
     await db.commit()

@@ -14,7 +14,7 @@ from core.models import Topic
 from core.models.notice import Objection
 from core.procedures.generic import PROCEDURE_SETTING
 from core.tenants.settings import resolve_setting
-from plugins.ningbo import plugin as ningbo_plugin
+from plugins.ningbo.manifest import PLUGIN as ningbo_plugin
 from plugins.ningbo.procedure import NINGBO
 from tests.plugins.ningbo.helpers import (CHENGLANG, HAIWAN, LIUJIN, NANMEN, RESEARCH, api_for,
                                           resolution)
@@ -38,7 +38,7 @@ async def consulting(api, region: str = CHENGLANG, *, days_ahead: int = 4, publi
 def test_ningbo_answers_only_while_no_procedure_key_is_set():
     assert ningbo_plugin.yishi_procedure_for_region(region_code=CHENGLANG, settings={PROCEDURE_SETTING: ""}) == "ningbo"
     assert ningbo_plugin.yishi_procedure_for_region(region_code=CHENGLANG, settings={}) == "ningbo"
-    from core.plugins import make_plugin_manager
+    from core.builtin import make_plugin_manager
     from core.procedures.generic import GENERIC
     from core.procedures.registry import procedure_for_region
 

@@ -209,10 +209,12 @@ async def test_the_reports_queries_do_not_grow_with_the_communities(runtime, db,
 
 
 async def test_the_demo_designates_one_point_per_seeded_district(runtime, db, ningbo):
-    from plugins.ningbo import plugin
+    from core.region_context import region_context
+    from plugins.ningbo.manifest import PLUGIN
 
     seeded = [NANMEN, CHENGLANG, LIUJIN, "330206001", HAIWAN]
-    await plugin.yishi_demo_seeded(session=db, city_code=CITY, council_regions=seeded, seed=3302)
+    await PLUGIN.yishi_demo_seeded(session=db, context=await region_context(db, runtime.plugins, CITY),
+                                   city_code=CITY, council_regions=seeded, seed=3302)
     await db.commit()
     async with api_for(runtime, db) as api:
         report = await api.ok(await api.get("city", REPORT.format(code=CITY), page_size=1))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.catalogue import EXCLUDED, catalogue_for_region
 from core.models import RegionPlugin, ScreeningDecision, TopicFeedback
-from core.plugins import make_plugin_manager
+from core.builtin import make_plugin_manager
 from plugins.tianshui.catalogue import ITEMS
 from tests.auth_helpers import app_client, bearer, login, make_user
 from tests.helpers import add_regions

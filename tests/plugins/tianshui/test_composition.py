@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
+from core.region_context import region_context
 from core import clock
 from core.councils import service
 from core.councils.rules import CouncilSnapshot, MemberSnapshot
@@ -184,11 +185,11 @@ async def api(db, runtime):
 
 async def seat(db, runtime, code: str, people: list[dict], *, ends_on: date | None = TERM_END) -> None:
     """Arrange a roster through the council service (the rules speak, and may block, as over HTTP)."""
-    hooks = await service.hooks_for_region(db, runtime.plugins, code)
+    hooks = await region_context(db, runtime.plugins, code)
     council = await service.ensure_council(db, code)
-    await service.start_term(db, council, TERM_START, ends_on, hooks=hooks)
+    await service.start_term(db, council, TERM_START, ends_on, context=hooks)
     for person in people:
-        await service.add_member(db, council, MemberData(**person, joined_on=TERM_START), hooks=hooks)
+        await service.add_member(db, council, MemberData(**person, joined_on=TERM_START), context=hooks)
     await db.commit()
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.plugins import make_plugin_manager
+from core.builtin import make_plugin_manager
 from core.procedures.generic import GENERIC
 from core.procedures.registry import procedure_for_region, procedure_registry
-from plugins.tianshui import plugin
+from plugins.tianshui.manifest import PLUGIN
 from plugins.tianshui.procedure import (PROCEDURE_FILE, TIANSHUI, ProcedureFileError, load_labels,
                                         procedure_from_file)
 
@@ -44,7 +44,7 @@ def test_three_stages_six_steps_with_the_seeds_names_and_step_1_from_the_documen
 
 def test_the_installed_procedure_is_the_one_in_the_data_file():
     raw = tomllib.loads(PROCEDURE_FILE.read_text(encoding="utf-8"))
-    [supplied] = plugin.yishi_procedures()
+    [supplied] = PLUGIN.yishi_procedures()
     assert [(s.key, s.title_zh, s.title_en, s.stage) for s in supplied.steps] == [
         (s["key"], s["title_zh"], s["title_en"], s["stage"]) for s in raw["steps"]]
     assert [(s.key, s.title_zh) for s in supplied.stages] == [(s["key"], s["title_zh"]) for s in raw["stages"]]

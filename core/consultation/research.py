@@ -1,0 +1,86 @@
+"""Research before consultation (议前调研): its record, and the rule that no topic
+goes to an agenda, a vote or a resolution without it (不调研不协商)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import clock
+from core.audit.service import record
+from core.authz.principal import Principal
+from core.consultation.fields import MAX_NAME, MAX_TEXT, choice_field, id_list_field
+from core.consultation.views import research_dict
+from core.errors import FieldError, conflict, validation_failed
+from core.fields import text_field
+from core.models import Topic, TopicEvent
+from core.models.consultation import RESEARCH_METHODS, Research
+from core.procedures.guards import NO_RESEARCH
+
+NOT_ALLOWED = "action_not_allowed"
+
+
+def _actor_name(principal: Principal | None) -> str:
+    if principal is None:
+        return "system"
+    return (principal.display_name or principal.username)[:MAX_NAME]
+
+
+async def first_research_at(session: AsyncSession, topic_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each topic's first research was recorded; a topic without research is absent.
+
+    不调研不协商 holds on every path to a decision: an agenda, a vote and a
+    resolution all ask this, not only the procedure's scheduling action.
+    """
+    ids = list(topic_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(Research.topic_id, func.min(Research.recorded_at))
+                                 .where(Research.topic_id.in_(ids)).group_by(Research.topic_id))
+    return {topic_id: at for topic_id, at in rows}
+
+
+async def require_research(session: AsyncSession, topic: Topic) -> datetime:
+    """When the topic's first research was recorded; 409 if it has none."""
+    researched = (await first_research_at(session, [topic.id])).get(topic.id)
+    if researched is None:
+        raise conflict(NOT_ALLOWED, NO_RESEARCH.zh, NO_RESEARCH.en)
+    return researched
+
+
+async def record_research(session: AsyncSession, principal: Principal | None, topic: Topic,
+                          event: TopicEvent | None, payload: Mapping[str, Any]) -> Research:
+    """The research record of a ``record_research`` action.
+
+    ``payload``: method (one of site_visit / survey / interviews, or a list
+    of them), findings (required), draft_plan (议事方案), attachments (ids).
+    """
+    errors: list[FieldError] = []
+    raw = payload.get("method", payload.get("methods"))
+    raw = [raw] if isinstance(raw, str) else raw
+    methods: list[str] = []
+    if not isinstance(raw, list) or not raw:
+        errors.append(FieldError("method", f"请选择调研方式：{'、'.join(RESEARCH_METHODS)}",
+                                 f"method is required, one or more of: {', '.join(RESEARCH_METHODS)}"))
+    else:
+        for value in raw:
+            if (choice_field(value, RESEARCH_METHODS, "method", "调研方式", "method", errors)
+                    and value not in methods):
+                methods.append(value)
+    findings = text_field(payload, "findings", MAX_TEXT, errors, required=True, zh="调研发现", en="findings")
+    draft_plan = text_field(payload, "draft_plan", MAX_TEXT, errors, zh="议事方案", en="draft_plan")
+    attachments = id_list_field(payload.get("attachments"), "attachments", "附件", "attachments", errors)
+    if errors:
+        raise validation_failed(*errors)
+    research = Research(topic_id=topic.id, event_id=event.id if event else None, methods=methods, findings=findings,
+                        draft_plan=draft_plan, attachments=attachments,
+                        recorded_by_user_id=principal.user_id if principal else None,
+                        recorded_by_name=_actor_name(principal), recorded_at=clock.now())
+    session.add(research)
+    await session.flush()
+    await record(session, actor=principal, action="research.create", object_type="research", object_id=research.id,
+                 region_code=topic.region_code, before=None, after=research_dict(research))
+    return research

@@ -1,0 +1,172 @@
+"""Escalation upward (上移): choosing where a topic belongs and moving it there.
+
+A topic whose affected communities span more than one community belongs to
+the council of their lowest common ancestor (DOMAIN.md §5: two communities →
+the street, two streets → the district, two districts → the city), unless a
+plugin names another target (``yishi_escalation_target``). It moves there
+when admitted at screening, or when staff ask (``request_escalation``), and
+the source communities keep reading it (``core.topics.service.load_topic``).
+
+Access follows the topic service: no ``{code}`` in a topic's routes, so the
+topic's own region decides: 404 if the caller cannot read the topic, 403 if
+they may read but not do this, 409 if the topic's state forbids it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import clock
+from core.audit.service import record
+from core.authz.enforcer import Authorizer
+from core.authz.principal import Principal
+from core.councils.service import ensure_council
+from core.errors import FieldError, conflict, forbidden, validation_failed
+from core.escalation.regions import affected_codes, is_upward, region_names
+from core.models import Region, Topic, TopicFeedback, TopicRegion
+from core.models.escalation import Escalation
+from core.models.region import RegionLevel
+from core.plugins import PluginHost
+from core.region_context import RegionContext, region_context
+from core.topics.service import MAX_AFFECTED, MAX_TEXT, load_topic
+from core.topics.transitions import Actor, actor_name, append_event
+
+ESCALATION_READ = "escalation.read"
+ESCALATION_MANAGE = "escalation.manage"
+
+ESCALATE = "escalate"
+
+
+def escalation_target(context: RegionContext, topic: Topic, affected: Iterable[str]) -> str:
+    """Where the topic belongs given its affected communities: a plugin's answer,
+    else the lowest common ancestor (the built-in plugin answers last).
+    ``context``: the topic's region."""
+    target = context.hooks.yishi_escalation_target(topic_region_code=topic.region_code,
+                                                   affected_region_codes=tuple(sorted(set(affected))),
+                                                   category=topic.category)
+    return target or topic.region_code
+
+
+async def move_topic(session: AsyncSession, topic: Topic, target: str, *, principal: Principal | None,
+                     trigger: str, reason: str, affected: list[str]) -> Escalation:
+    """Hand the topic to the council of ``target``: the record, the topic's new
+    owner, its history, the proposer's feedback and the audit entry."""
+    region = await session.get(Region, target)
+    if region is None or region.city_code != topic.region_code[:4]:
+        raise conflict("escalation_target_unknown", f"上移目标区划 {target} 不存在或不在本市",
+                       f"the escalation target {target} does not exist or is in another city")
+    council = await ensure_council(session, target, actor=principal)
+    now = clock.now()
+    origin = topic.region_code
+    escalation = Escalation(topic_id=topic.id, from_region_code=origin, to_region_code=target, trigger=trigger,
+                            reason=reason, source_region_codes=list(affected), at=now,
+                            by_user_id=principal.user_id if principal else None, by_name=actor_name(principal))
+    session.add(escalation)
+    topic.region_code = target
+    topic.updated_at = now
+    await session.flush()
+    append_event(session, topic, Actor.user(principal, frozenset()) if principal else None, ESCALATE,
+                 from_step=topic.step, note=reason, at=now,
+                 data={"from_region": origin, "to_region": target, "trigger": trigger,
+                       "escalation_id": escalation.id})
+    if topic.proposer_user_id is not None or topic.proposer_name:
+        session.add(TopicFeedback(
+            topic_id=topic.id, recipient_user_id=topic.proposer_user_id, recipient_name=topic.proposer_name,
+            # The reason says why (several communities, city departments, a staff member's request).
+            text_zh=f"您提出的议题“{topic.title}”已上移至{council.name}协商。原因：{reason}",
+            text_en=f"Your topic \"{topic.title}\" has moved up to {council.name} for consultation. "
+                    f"Reason: {reason}",
+            created_at=now))
+    await session.flush()
+    await record(session, actor=principal, action="topic.escalate", object_type="topic", object_id=topic.id,
+                 region_code=target, before={"region_code": origin},
+                 after={"region_code": target, "council_id": council.id, "trigger": trigger, "reason": reason,
+                        "affected_regions": list(affected), "escalation_id": escalation.id})
+    return escalation
+
+
+async def escalate_on_admit(context: RegionContext, topic: Topic,
+                            principal: Principal | None) -> Escalation | None:
+    """At screening: move an admitted topic that spans communities; else nothing."""
+    session = context.session
+    affected = await affected_codes(session, topic.id)
+    target = escalation_target(context, topic, affected)
+    if not is_upward(target, topic.region_code):
+        return None
+    names = await region_names(session, affected)
+    reason = "涉及" + "、".join(names.get(code, code) for code in affected)
+    return await move_topic(session, topic, target, principal=principal, trigger="admit", reason=reason,
+                            affected=affected)
+
+
+async def _more_affected(session: AsyncSession, topic: Topic, raw: Any, known: list[str],
+                         errors: list[FieldError]) -> list[str]:
+    """Communities the caller adds to those the topic affects (same city only)."""
+    field = "affected_regions"
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
+        errors.append(FieldError(field, "涉及区划应为区划代码列表", "affected_regions must be a list of codes"))
+        return []
+    codes = [code for code in dict.fromkeys(c.strip() for c in raw) if code not in known]
+    if len(codes) + len(known) > MAX_AFFECTED:
+        errors.append(FieldError(field, f"涉及区划不得超过 {MAX_AFFECTED} 个",
+                                 f"at most {MAX_AFFECTED} affected regions"))
+        return []
+    found = dict((await session.execute(
+        select(Region.code, Region.level).where(Region.code.in_(codes)))).all()) if codes else {}
+    for code in codes:
+        if code[:4] != topic.region_code[:4]:
+            errors.append(FieldError(field, f"{code} 与本议题不属于同一城市", f"{code} is not in this topic's city"))
+        elif found.get(code) != RegionLevel.community.value:
+            errors.append(FieldError(field, f"{code} 不是社区（村）", f"{code} is not a community"))
+    return codes
+
+
+def _reason(data: Mapping[str, Any], errors: list[FieldError]) -> str:
+    value = data.get("reason")
+    if not isinstance(value, str) or not value.strip():
+        errors.append(FieldError("reason", "请说明上移理由", "say why the topic moves up"))
+        return ""
+    if len(value.strip()) > MAX_TEXT:
+        errors.append(FieldError("reason", f"上移理由不得超过 {MAX_TEXT} 字",
+                                 f"reason must be at most {MAX_TEXT} characters"))
+    return value.strip()
+
+
+async def request_escalation(session: AsyncSession, principal: Principal, topic_id: int,
+                             data: Mapping[str, Any] | None, *, plugins: PluginHost,
+                             authorizer: Authorizer) -> Escalation:
+    """Staff move a topic up: ``reason`` (required) and, optionally,
+    ``affected_regions``, communities it also concerns (e.g. those of the
+    similar topics the platform linked). The target is the plugins' answer
+    or the lowest common ancestor; a topic that spans nothing wider than
+    its council answers 409."""
+    data = data or {}
+    if not isinstance(data, Mapping):
+        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
+    if not authorizer.allowed(principal, ESCALATION_MANAGE, topic.region_code):
+        raise forbidden("您不能上移此议题", "you may not move this topic up")
+    errors: list[FieldError] = []
+    reason = _reason(data, errors)
+    known = await affected_codes(session, topic.id)
+    added = await _more_affected(session, topic, data.get("affected_regions"), known, errors)
+    if errors:
+        raise validation_failed(*errors)
+    if topic.status != "open":
+        raise conflict("topic_not_open", "议题已办结或不予协商，不能上移",
+                       "the topic is closed or rejected and cannot move up")
+    affected = sorted({*known, *added})
+    target = escalation_target(await region_context(session, plugins, topic.region_code), topic, affected)
+    if not is_upward(target, topic.region_code):
+        raise conflict("escalation_not_needed", "议题涉及的社区都在本议事会辖区内，无需上移；如涉及其他社区，请一并填写",
+                       "every community this topic affects is within this council; name the other "
+                       "communities it concerns to move it up")
+    session.add_all(TopicRegion(topic_id=topic.id, region_code=code) for code in added)
+    await session.flush()
+    return await move_topic(session, topic, target, principal=principal, trigger="request", reason=reason,
+                            affected=affected)
