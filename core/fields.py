@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.errors import FieldError
+from core.errors import FieldError, validation_failed
+
+
+def request_body(data: Any, *, required: bool = False) -> Mapping[str, Any]:
+    """A client's JSON body as a mapping. No body is an empty form unless
+    ``required``; anything but an object is a 400 naming the body."""
+    if data is None and not required:
+        return {}
+    if not isinstance(data, Mapping):
+        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    return data
 
 
 def text_field(data: Mapping[str, Any], name: str, limit: int, errors: list[FieldError], *,

@@ -10,7 +10,8 @@ from core import clock
 from core.audit.service import record
 from core.authz.principal import Principal
 from core.consultation.access import require_open, require_plan_notice, require_started
-from core.consultation.fields import check_members, participant_entries, request_body
+from core.consultation.fields import check_members, participant_entries
+from core.fields import request_body
 from core.consultation.queries import participants, serving_members, votes_of
 from core.errors import FieldError, conflict, validation_failed
 from core.models.consultation import Meeting, MeetingParticipant

@@ -9,7 +9,7 @@ from typing import Any
 
 from core.clock import CHINA_TZ
 from core.councils.categories import TOPIC_CATEGORIES
-from core.errors import FieldError, validation_failed
+from core.errors import FieldError
 from core.fields import text_field
 from core.models import CouncilMember
 
@@ -18,14 +18,6 @@ MAX_PLACE = 200
 MAX_NAME = 100
 MAX_TEXT = 10000
 MAX_ITEMS = 500
-
-
-def request_body(data: Any) -> Mapping[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
-    return data
 
 
 def choice_field(value: Any, allowed: Iterable[str], field: str, zh: str, en: str, errors: list[FieldError],

@@ -14,8 +14,9 @@ from core.audit.service import record
 from core.authz.principal import Principal
 from core.consultation.access import require_open
 from core.consultation.fields import (MAX_PLACE, MAX_TEXT, MAX_TITLE, check_members, choice_field, id_list_field,
-                                      moment_field, participant_entries, request_body)
+                                      moment_field, participant_entries)
 from core.consultation.queries import agenda_ids, serving_at
+from core.fields import request_body
 from core.consultation.region_kinds import meeting_kinds
 from core.consultation.research import first_research_at, require_research
 from core.councils.categories import is_fixed

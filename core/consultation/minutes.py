@@ -10,7 +10,8 @@ from core import clock
 from core.audit.service import record
 from core.authz.principal import Principal
 from core.consultation.access import require_open, require_started
-from core.consultation.fields import MAX_ITEMS, MAX_NAME, MAX_TEXT, request_body
+from core.consultation.fields import MAX_ITEMS, MAX_NAME, MAX_TEXT
+from core.fields import request_body
 from core.consultation.queries import agenda_ids, serving_members
 from core.errors import FieldError, validation_failed
 from core.fields import text_field

@@ -18,7 +18,8 @@ from core import clock
 from core.audit.service import record
 from core.authz.principal import Principal
 from core.consultation.access import require_open, require_plan_notice, require_started
-from core.consultation.fields import MAX_ITEMS, MAX_TEXT, choice_field, request_body
+from core.consultation.fields import MAX_ITEMS, MAX_TEXT, choice_field
+from core.fields import request_body
 from core.consultation.queries import agenda_ids, participants, serving_members
 from core.consultation.research import require_research
 from core.consultation.views import vote_dict

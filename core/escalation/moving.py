@@ -24,6 +24,7 @@ from core.audit.service import record
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.councils.service import ensure_council
+from core.fields import request_body
 from core.errors import FieldError, conflict, forbidden, validation_failed
 from core.escalation.regions import affected_codes, is_upward, region_names
 from core.models import Region, Topic, TopicFeedback, TopicRegion
@@ -145,9 +146,7 @@ async def request_escalation(session: AsyncSession, principal: Principal, topic_
     similar topics the platform linked). The target is the plugins' answer
     or the lowest common ancestor; a topic that spans nothing wider than
     its council answers 409."""
-    data = data or {}
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data)
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
     if not authorizer.allowed(principal, ESCALATION_MANAGE, topic.region_code):
         raise forbidden("您不能上移此议题", "you may not move this topic up")

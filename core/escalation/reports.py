@@ -14,7 +14,7 @@ from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.errors import FieldError, conflict, forbidden, not_found, validation_failed
 from core.escalation.regions import parent_code
-from core.fields import required_text
+from core.fields import request_body, required_text
 from core.models import Region, Topic
 from core.models.escalation import REPORT_KINDS, UpwardReport
 from core.regions.queries import Paging
@@ -74,9 +74,7 @@ async def file_upward_report(session: AsyncSession, principal: Principal, topic_
     level above the council (default the one directly above), so a
     community's concentrated concern can reach the city's party committee
     and government (Lianyungang, seed 003 §四)."""
-    data = data or {}
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data)
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
     if not authorizer.allowed(principal, REPORT_MANAGE, topic.region_code):
         raise forbidden("您不能为此议题向上报送", "you may not report this topic upward")
@@ -151,9 +149,7 @@ async def accept_upward_report(session: AsyncSession, principal: Principal, repo
 async def answer_upward_report(session: AsyncSession, principal: Principal, report_id: int,
                                data: Mapping[str, Any] | None, *, authorizer: Authorizer) -> UpwardReport:
     """The level above answers (``answer``); the topic's history shows it."""
-    data = data or {}
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data)
     report, topic = await _answering(session, principal, report_id, authorizer)
     errors: list[FieldError] = []
     answer = required_text(data, "answer", MAX_TEXT, "答复", "answer", errors)

@@ -15,7 +15,8 @@ from core.authz.roles import Role, covers
 from core.errors import FieldError, conflict, validation_failed
 from core.fields import text_field
 from core.implementation.access import RATE, REPORT, load_topic, require
-from core.implementation.fields import MAX_NAME, MAX_TEXT, attachment_ids, int_field, request_body
+from core.implementation.fields import MAX_NAME, MAX_TEXT, attachment_ids, int_field
+from core.fields import request_body
 from core.implementation.phase import implementing, procedure_of
 from core.models.implementation import EvaluationReport, Rating
 from core.plugins import PluginHost

@@ -12,20 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.clock import CHINA_TZ
 from core.db import Base
-from core.errors import FieldError, validation_failed
+from core.errors import FieldError
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
 MAX_NAME = 200
 MAX_ATTACHMENTS = 20
-
-
-def request_body(data: Any) -> Mapping[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
-    return data
 
 
 def int_field(data: Mapping[str, Any], name: str, low: int, high: int, errors: list[FieldError], *, zh: str, en: str,

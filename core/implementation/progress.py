@@ -13,7 +13,8 @@ from core.authz.principal import Principal
 from core.errors import FieldError, conflict, forbidden, validation_failed
 from core.fields import text_field
 from core.implementation.access import MANAGE, PROGRESS, load_task, may_work_on
-from core.implementation.fields import MAX_TEXT, attachment_ids, int_field, request_body
+from core.implementation.fields import MAX_TEXT, attachment_ids, int_field
+from core.fields import request_body
 from core.implementation.guards import TASKS_OPEN
 from core.implementation.phase import procedure_of, waiting_on_tasks
 from core.implementation.tasks import bump_open_tasks

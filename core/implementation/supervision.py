@@ -12,7 +12,8 @@ from core.authz.principal import Principal
 from core.errors import FieldError, validation_failed
 from core.fields import text_field
 from core.implementation.access import SUPERVISE, load_topic, require
-from core.implementation.fields import MAX_TEXT, request_body
+from core.implementation.fields import MAX_TEXT
+from core.fields import request_body
 from core.models.implementation import SupervisionNote, Task
 from core.topics.service import actor_name
 

@@ -14,7 +14,8 @@ from core.authz.principal import Principal
 from core.errors import FieldError, conflict, validation_failed
 from core.fields import text_field
 from core.implementation.access import MANAGE, load_topic, require
-from core.implementation.fields import MAX_NAME, MAX_TEXT, MAX_TITLE, deadline_field, request_body
+from core.implementation.fields import MAX_NAME, MAX_TEXT, MAX_TITLE, deadline_field
+from core.fields import request_body
 from core.implementation.guards import TASKS_OPEN
 from core.implementation.phase import implementing, procedure_of
 from core.models import Topic, User

@@ -33,7 +33,7 @@ from core.authz.roles import Role
 from core.clientaddr import digest
 from core.db import Base
 from core.errors import ApiError, FieldError, conflict, not_found, validation_failed
-from core.fields import required_text as _field, unknown_fields
+from core.fields import request_body, required_text as _field, unknown_fields
 from core.implementation.notify import notify
 from core.models import Region, Topic, TopicEvent, TopicRegion
 from core.models.notice import Notice, Objection
@@ -133,8 +133,7 @@ OBJECTION_FIELDS = ("name", "contact", "text")
 
 
 def _objection_fields(data: Any) -> tuple[str, str, str]:
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data, required=True)
     errors: list[FieldError] = unknown_fields(data, OBJECTION_FIELDS)
     name = _field(data, "name", MAX_NAME, "姓名", "name", errors)
     contact = _field(data, "contact", MAX_CONTACT, "联系方式", "contact", errors)

@@ -9,7 +9,6 @@ go to the topic's handlers and never into any answer given here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ratelimit
 from core.clientaddr import digest
-from core.errors import ApiError, FieldError, not_found, validation_failed
-from core.fields import unknown_fields
+from core.errors import ApiError, not_found, validation_failed
+from core.fields import request_body, unknown_fields
 from core.models import Region, Topic, TopicEvent, TopicFeedback
 from core.models.public import PublicReceipt
 from core.models.region import RegionLevel, ancestor_codes, level_of_code
@@ -103,8 +102,7 @@ async def submit(session: AsyncSession, region_code: str, data: Any, client_ip: 
     refusal nothing is stored.
     """
     region = await open_door_region(session, region_code)
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data, required=True)
     if unknown := unknown_fields(data, (*FIELDS, "channel")):
         raise validation_failed(*unknown)
     await admit(session, client_ip, region.code)

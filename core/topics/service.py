@@ -25,7 +25,7 @@ from core.authz.roles import Role, covers
 from core.authz.scope import RegionScope
 from core.catalogue import ADMISSIBLE
 from core.errors import ApiError, FieldError, forbidden, not_found, validation_failed
-from core.fields import text_field as _text
+from core.fields import request_body, text_field as _text
 from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicRegion
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.models.topic import CHANNELS, SCALES
@@ -139,8 +139,7 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     code), channel, scale, affected_regions (community codes),
     proposer_name, proposer_contact.
     """
-    if not isinstance(data, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data, required=True)
     region = await session.get(Region, region_code) if isinstance(region_code, str) else None
     if principal is not None:
         if authorizer is None:
@@ -257,9 +256,7 @@ async def perform_action(session: AsyncSession, principal: Principal, topic_id: 
     """Take ``action`` on the topic under its own procedure version, as the
     caller's roles at the topic's region (see ``transitions.take_action`` for
     what ``payload`` carries)."""
-    payload = payload or {}
-    if not isinstance(payload, Mapping):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    payload = request_body(payload)
     topic = await load_topic(session, principal, topic_id, authorizer=authorizer, for_update=True)
     context = await region_context(session, plugins, topic.region_code)
     actor = Actor.user(principal, roles_at(authorizer, principal, topic.region_code, ACT))

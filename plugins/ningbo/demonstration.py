@@ -17,6 +17,7 @@ from core.audit.service import record
 from core.authz.principal import Principal
 from core.clock import today
 from core.errors import ApiError, FieldError, conflict, not_found, validation_failed
+from core.fields import request_body
 from core.models import Region
 from core.models.region import subtree_upper_bound
 from plugins.ningbo.models import DemonstrationPoint
@@ -70,8 +71,7 @@ async def designate(session: AsyncSession, principal: Principal, district_code: 
     """Designate ``data["community"]`` (a community of the district) as of
     ``data["designated_on"]`` (default today, never in the future)."""
     await require_district(session, district_code)
-    if not isinstance(data, dict):
-        raise validation_failed(FieldError("body", "请求内容应为对象", "the request body must be an object"))
+    data = request_body(data, required=True)
     errors: list[FieldError] = []
     code = data.get("community")
     region = None
