@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -29,10 +28,9 @@ from core.errors import FieldError, conflict, forbidden, validation_failed
 from core.escalation.regions import affected_codes, is_upward, region_names
 from core.models import Region, Topic, TopicFeedback, TopicRegion
 from core.models.escalation import Escalation
-from core.models.region import RegionLevel
 from core.plugins import PluginHost
 from core.region_context import RegionContext, region_context
-from core.topics.service import MAX_AFFECTED, MAX_TEXT, load_topic
+from core.topics.service import MAX_TEXT, community_codes, load_topic
 from core.topics.transitions import Actor, actor_name, append_event
 
 ESCALATION_READ = "escalation.read"
@@ -106,25 +104,9 @@ async def escalate_on_admit(context: RegionContext, topic: Topic,
 async def _more_affected(session: AsyncSession, topic: Topic, raw: Any, known: list[str],
                          errors: list[FieldError]) -> list[str]:
     """Communities the caller adds to those the topic affects (same city only)."""
-    field = "affected_regions"
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
-        errors.append(FieldError(field, "涉及区划应为区划代码列表", "affected_regions must be a list of codes"))
-        return []
-    codes = [code for code in dict.fromkeys(c.strip() for c in raw) if code not in known]
-    if len(codes) + len(known) > MAX_AFFECTED:
-        errors.append(FieldError(field, f"涉及区划不得超过 {MAX_AFFECTED} 个",
-                                 f"at most {MAX_AFFECTED} affected regions"))
-        return []
-    found = dict((await session.execute(
-        select(Region.code, Region.level).where(Region.code.in_(codes)))).all()) if codes else {}
-    for code in codes:
-        if code[:4] != topic.region_code[:4]:
-            errors.append(FieldError(field, f"{code} 与本议题不属于同一城市", f"{code} is not in this topic's city"))
-        elif found.get(code) != RegionLevel.community.value:
-            errors.append(FieldError(field, f"{code} 不是社区（村）", f"{code} is not a community"))
-    return codes
+    return await community_codes(session, raw, topic.region_code[:4], errors, known=known)
 
 
 def _reason(data: Mapping[str, Any], errors: list[FieldError]) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from core.consultation.schemas import Participant
+from core.consultation.schemas import MeetingForm
 from core.models.consultation import MEETING_FORMS, OUTCOME_FORMS, RESEARCH_METHODS
 from core.models.topic import CHANNELS, SCALES
 
@@ -34,8 +34,9 @@ class TopicForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     proposer_contact: str | None | UnsetType = UNSET
 
 
-class TopicAction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """What an action of a topic's procedure may carry.
+class TopicAction(MeetingForm, kw_only=True, forbid_unknown_fields=True):
+    """What an action of a topic's procedure may carry: among the rest, a new
+    meeting's fields as ``POST /regions/{code}/meetings`` takes them.
 
     One body for every action: which fields an action reads is the
     procedure's and its hooks' business (``yishi_topic_action_taken``), so
@@ -55,19 +56,11 @@ class TopicAction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     draft_plan: str | None | UnsetType = UNSET
     # Typed loosely: the service names a bad list together with the form's other mistakes.
     attachments: Annotated[Any, Meta(description="attachment ids (a list of integers)")] | UnsetType = UNSET
-    # schedule_meeting (core.consultation): an open meeting, or a new one as
-    # POST /regions/{code}/meetings takes it; plan is also a revised plan
-    # (Ningbo's publish_plan).
+    # schedule_meeting (core.consultation): an open meeting, or a new one (the
+    # inherited fields); plan is also a revised plan (Ningbo's publish_plan).
     meeting_id: int | None | UnsetType = UNSET
     form: Annotated[str | None, Meta(description=f"a meeting's form ({', '.join(MEETING_FORMS)}) or an "
                                                   f"outcome's ({', '.join(OUTCOME_FORMS)})")] | UnsetType = UNSET
-    kind: str | None | UnsetType = UNSET
-    starts_at: str | None | UnsetType = UNSET
-    place: str | None | UnsetType = UNSET
-    title: str | None | UnsetType = UNSET
-    plan: str | None | UnsetType = UNSET
-    agenda: list[int] | None | UnsetType = UNSET
-    participants: list[Participant] | None | UnsetType = UNSET
     # record_resolution (core.consultation); text is also a notice's text
     # (core.notices) and a regional decision's (Ningbo).
     text: str | None | UnsetType = UNSET

@@ -8,7 +8,7 @@ permit an action gets 403; an action the topic's state forbids gets 409.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,27 +95,25 @@ def roles_at(authorizer: Authorizer, principal: Principal, region_code: str,
 
 
 
-async def _affected_regions(session: AsyncSession, region: Region, raw: Any,
-                            errors: list[FieldError]) -> list[str]:
+async def community_codes(session: AsyncSession, raw: Any, city_code: str, errors: list[FieldError], *,
+                          known: Iterable[str] = ()) -> list[str]:
+    """The community codes of ``raw`` (a client's ``affected_regions``) not
+    already ``known``, each checked to be a community of ``city_code``;
+    problems go to ``errors``."""
     field = "affected_regions"
-    if raw is None or raw == []:
-        if region.level == RegionLevel.community.value:
-            return [region.code]
-        errors.append(FieldError(field, "请选择至少一个涉及的社区（村）",
-                                 "name at least one affected community"))
-        return []
     if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
         errors.append(FieldError(field, "涉及区划应为区划代码列表", "affected_regions must be a list of codes"))
         return []
-    codes = list(dict.fromkeys(c.strip() for c in raw))
-    if len(codes) > MAX_AFFECTED:
+    known = set(known)
+    codes = [code for code in dict.fromkeys(c.strip() for c in raw) if code not in known]
+    if len(codes) + len(known) > MAX_AFFECTED:
         errors.append(FieldError(field, f"涉及区划不得超过 {MAX_AFFECTED} 个",
                                  f"at most {MAX_AFFECTED} affected regions"))
         return []
     found = dict((await session.execute(
         select(Region.code, Region.level).where(Region.code.in_(codes)))).all()) if codes else {}
     for code in codes:
-        if code[:4] != region.city_code:
+        if code[:4] != city_code:
             errors.append(FieldError(field, f"{code} 与本议事会不属于同一城市",
                                      f"{code} is not in this council's city"))
         elif found.get(code) != RegionLevel.community.value:
@@ -124,6 +122,17 @@ async def _affected_regions(session: AsyncSession, region: Region, raw: Any,
         # matter touching a neighbour is what escalation to the common
         # street (district, city) is for.
     return codes
+
+
+async def _affected_regions(session: AsyncSession, region: Region, raw: Any,
+                            errors: list[FieldError]) -> list[str]:
+    if raw is None or raw == []:
+        if region.level == RegionLevel.community.value:
+            return [region.code]
+        errors.append(FieldError("affected_regions", "请选择至少一个涉及的社区（村）",
+                                 "name at least one affected community"))
+        return []
+    return await community_codes(session, raw, region.city_code, errors)
 
 
 async def create_topic(session: AsyncSession, principal: Principal | None, region_code: str,
