@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -192,9 +192,11 @@ def attachment_not_found() -> ApiError:
 async def load_for_download(session: AsyncSession, principal: Principal, attachment_id: int, *,
                             authorizer: Authorizer, upload_dir: Path) -> tuple[Attachment, Path]:
     """The attachment and its file if the caller may read it at its region (or uploaded it); else 404."""
-    attachment = await session.get(Attachment, attachment_id)
-    if attachment is None or not (authorizer.allowed(principal, READ, attachment.region_code)
-                                  or attachment.uploader_user_id == principal.user_id):
+    readable = [authorizer.scope(principal, READ).where(Attachment.region_code)]
+    if principal.user_id is not None:
+        readable.append(Attachment.uploader_user_id == principal.user_id)
+    attachment = await session.scalar(select(Attachment).where(Attachment.id == attachment_id, or_(*readable)))
+    if attachment is None:
         raise attachment_not_found()
     path = stored_path(upload_dir, attachment.sha256)
     if not path.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -108,13 +108,15 @@ async def file_upward_report(session: AsyncSession, principal: Principal, topic_
 
 async def load_report(session: AsyncSession, principal: Principal, report_id: int, *, authorizer: Authorizer,
                       for_update: bool = False) -> UpwardReport:
-    """The report if the caller may read it at either end; otherwise 404."""
-    query = select(UpwardReport).where(UpwardReport.id == report_id)
+    """The report if the caller may read it at either end (in the query); otherwise 404."""
+    scope = authorizer.scope(principal, REPORT_READ)
+    query = select(UpwardReport).where(UpwardReport.id == report_id,
+                                       or_(scope.where(UpwardReport.to_region_code),
+                                           scope.where(UpwardReport.from_region_code)))
     if for_update:
         query = query.with_for_update()
     report = await session.scalar(query)
-    if report is None or not (authorizer.allowed(principal, REPORT_READ, report.to_region_code)
-                              or authorizer.allowed(principal, REPORT_READ, report.from_region_code)):
+    if report is None:
         raise not_found("上报事项", "upward report")
     return report
 
