@@ -3,7 +3,7 @@ division data and the installed plugins, without touching the database."""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,21 @@ def _check_region(problems: _Problems, where: str, code: Any, spec_city: str, di
     return True
 
 
+def _array_of_tables(problems: _Problems, doc: dict, key: str) -> Iterator[tuple[str, dict]]:
+    """Each table of the ``[[key]]`` array with where it stands (``key[1]``, …);
+    a value of another shape is a problem, not an error."""
+    tables = doc.get(key, [])
+    if not isinstance(tables, list):
+        problems.add(key, f"应写作 [[{key}]] 表数组", f"must be an array of tables, [[{key}]]")
+        return
+    for i, raw in enumerate(tables, start=1):
+        where = f"{key}[{i}]"
+        if not isinstance(raw, dict):
+            problems.add(where, "应为表", "must be a table")
+            continue
+        yield where, raw
+
+
 def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
     """Parse and validate a tenant file and its division data. Writes nothing.
 
@@ -159,16 +174,8 @@ def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
     settings = _check_settings(problems, host, "settings", doc.get("settings", {}))
 
     overrides: list[OverrideSpec] = []
-    raw_overrides = doc.get("override", [])
-    if not isinstance(raw_overrides, list):
-        problems.add("override", "应写作 [[override]] 表数组", "must be an array of tables, [[override]]")
-        raw_overrides = []
     seen_regions: set[str] = set()
-    for i, raw in enumerate(raw_overrides, start=1):
-        where = f"override[{i}]"
-        if not isinstance(raw, dict):
-            problems.add(where, "应为表", "must be a table")
-            continue
+    for where, raw in _array_of_tables(problems, doc, "override"):
         _check_keys(problems, where, raw, _OVERRIDE_KEYS)
         region = raw.get("region")
         if code is not None and _check_region(problems, f"{where}.region", region, code, divisions):
@@ -189,16 +196,8 @@ def read_tenant(path: str | Path, host: PluginHost) -> TenantSpec:
                                                                raw.get("settings", {}))))
 
     users: list[UserSpec] = []
-    raw_users = doc.get("users", [])
-    if not isinstance(raw_users, list):
-        problems.add("users", "应写作 [[users]] 表数组", "must be an array of tables, [[users]]")
-        raw_users = []
     usernames: set[str] = set()
-    for i, raw in enumerate(raw_users, start=1):
-        where = f"users[{i}]"
-        if not isinstance(raw, dict):
-            problems.add(where, "应为表", "must be a table")
-            continue
+    for where, raw in _array_of_tables(problems, doc, "users"):
         _check_keys(problems, where, raw, _USER_KEYS)
         user = _check_user(problems, where, raw, code, divisions)
         if user is None:
