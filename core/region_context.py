@@ -2,7 +2,8 @@
 answer, its catalogue and the procedure a new topic there follows.
 
 Services and hook implementations take region-specific behaviour from a
-``RegionContext`` and nowhere else. It is built once per region a piece of
+``RegionContext`` (or, for one setting read across many regions,
+:func:`setting_at`) and nowhere else. It is built once per region a piece of
 work touches (``region_context``) and handed down, so one action resolves
 plugins and settings once, and hook implementations receive it as their
 ``context`` argument instead of recovering the plugin host from a session.
@@ -19,7 +20,7 @@ from core.catalogue import Catalogue, catalogue_for_region
 from core.plugins import PluginHost, RegionHooks
 from core.procedures.model import Procedure
 from core.procedures.registry import ProcedureRegistry, procedure_for_region, procedure_registry
-from core.tenants.settings import enabled_plugins, resolve_settings
+from core.tenants.settings import enabled_plugins, resolve_setting, resolve_settings
 
 
 @dataclass(eq=False)
@@ -58,6 +59,12 @@ class RegionContext:
         if region_code == self.region_code:
             return self
         return await region_context(self.session, self.plugins, region_code)
+
+
+async def setting_at(session: AsyncSession, plugins: PluginHost, region_code: str, key: str) -> Any:
+    """One setting in force at ``region_code``, for a loop over many regions
+    that needs nothing else of them (one query, where a context takes two)."""
+    return await resolve_setting(session, plugins, region_code, key)
 
 
 async def region_context(session: AsyncSession, plugins: PluginHost, region_code: str) -> RegionContext:

@@ -67,7 +67,7 @@ async def move_topic(session: AsyncSession, topic: Topic, target: str, *, princi
     topic.region_code = target
     topic.updated_at = now
     await session.flush()
-    append_event(session, topic, Actor.user(principal, frozenset()) if principal else None, ESCALATE,
+    append_event(session, topic, Actor.of(principal), ESCALATE,
                  from_step=topic.step, note=reason, at=now,
                  data={"from_region": origin, "to_region": target, "trigger": trigger,
                        "escalation_id": escalation.id})

@@ -47,12 +47,6 @@ def _report_snapshot(report: UpwardReport) -> dict[str, Any]:
             "answer": report.answer}
 
 
-async def _topic_event(session: AsyncSession, topic: Topic, principal: Principal, action: str, note: str,
-                       data: dict[str, Any]) -> None:
-    append_event(session, topic, Actor.user(principal, frozenset()), action, from_step=topic.step, note=note,
-                 data=data)
-
-
 def _report_target(region_code: str, raw: Any, errors: list[FieldError]) -> str | None:
     """Where an upward report goes: ``raw`` if it is a level above ``region_code``, else
     the level directly above (None for a city: there is none)."""
@@ -98,8 +92,8 @@ async def file_upward_report(session: AsyncSession, principal: Principal, topic_
                           filed_by_name=actor_name(principal), filed_at=now, answered_by_name="")
     session.add(report)
     await session.flush()
-    await _topic_event(session, topic, principal, "upward_report", title,
-                       {"report_id": report.id, "kind": kind, "to_region": parent})
+    append_event(session, topic, Actor.of(principal), "upward_report", from_step=topic.step, note=title,
+                 data={"report_id": report.id, "kind": kind, "to_region": parent})
     await session.flush()
     await record(session, actor=principal, action="upward_report.file", object_type="upward_report",
                  object_id=report.id, region_code=parent, before=None, after=_report_snapshot(report))
@@ -139,8 +133,8 @@ async def accept_upward_report(session: AsyncSession, principal: Principal, repo
     before = _report_snapshot(report)
     report.status = "accepted"
     report.accepted_at = clock.now()
-    await _topic_event(session, topic, principal, "upward_report_accepted", "",
-                       {"report_id": report.id, "to_region": report.to_region_code})
+    append_event(session, topic, Actor.of(principal), "upward_report_accepted", from_step=topic.step,
+                 data={"report_id": report.id, "to_region": report.to_region_code})
     await session.flush()
     await record(session, actor=principal, action="upward_report.accept", object_type="upward_report",
                  object_id=report.id, region_code=report.to_region_code, before=before,
@@ -167,8 +161,8 @@ async def answer_upward_report(session: AsyncSession, principal: Principal, repo
     report.accepted_at = report.accepted_at or now
     report.answered_by_user_id = principal.user_id
     report.answered_by_name = actor_name(principal)
-    await _topic_event(session, topic, principal, "upward_report_answered", answer,
-                       {"report_id": report.id, "to_region": report.to_region_code})
+    append_event(session, topic, Actor.of(principal), "upward_report_answered", from_step=topic.step, note=answer,
+                 data={"report_id": report.id, "to_region": report.to_region_code})
     await session.flush()
     await record(session, actor=principal, action="upward_report.answer", object_type="upward_report",
                  object_id=report.id, region_code=report.to_region_code, before=before,

@@ -52,7 +52,6 @@ RECENT = timedelta(days=30)
 MAX_NAME = 100
 MAX_CONTACT = 100
 MAX_TEXT = 2000
-SYSTEM = "system"
 # The action a public objection takes, and the roles the public acts with.
 OBJECT = "object"
 PUBLIC_ROLES = frozenset({Role.resident})

@@ -215,8 +215,7 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     session.add(topic)
     await session.flush()
     session.add_all(TopicRegion(topic_id=topic.id, region_code=code) for code in affected)
-    submitter = Actor.user(principal, frozenset()) if principal else None
-    append_event(session, topic, submitter, SUBMIT, from_step=None, data={"channel": channel}, at=now)
+    append_event(session, topic, Actor.of(principal), SUBMIT, from_step=None, data={"channel": channel}, at=now)
     await session.flush()
     await record(session, actor=principal, action="topic.create", object_type="topic", object_id=topic.id,
                  region_code=topic.region_code, before=None,

@@ -54,6 +54,12 @@ class Actor:
         return cls(principal, actor_name(principal), roles)
 
     @classmethod
+    def of(cls, principal: Principal | None) -> "Actor | None":
+        """Who did something that is not a procedure action (a submission, an
+        escalation, an upward report): no roles are needed; None is the system."""
+        return cls.user(principal, frozenset()) if principal is not None else None
+
+    @classmethod
     def anonymous(cls, name: str, roles: frozenset[Role]) -> "Actor":
         return cls(None, name[:MAX_NAME], roles)
 

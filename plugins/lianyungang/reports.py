@@ -16,7 +16,7 @@ from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.plugins import PluginHost
-from core.region_context import region_context
+from core.region_context import region_context, setting_at
 from plugins.lianyungang.homes import home_dict, homes_within
 from plugins.lianyungang.models import QuarterCheck
 from plugins.lianyungang.quarters import Quarter, activities_in, is_due
@@ -85,7 +85,7 @@ async def quarter_report(session: AsyncSession, plugins: PluginHost, scope: Regi
     homes, districts = [], {}
     for row in rows:
         home = row.home
-        required = int((await region_context(session, plugins, home.region_code)).setting(MIN_ACTIVITIES))
+        required = int(await setting_at(session, plugins, home.region_code, MIN_ACTIVITIES))
         count = held.get(home.region_code, 0)
         due = is_due(home, quarter)
         met = count >= required
