@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,14 @@ _BODY_PARAM = "data"
 _PATH_STEP = re.compile(r"\[(?:\d+|\.\.\.)\]|[^.\[\]]+")
 
 
+def unknown_field(name: str, known: Sequence[str] = ()) -> FieldError:
+    """A field the form does not have, with the fields it does have when they are known."""
+    if not known:
+        return FieldError(name, f"未知字段“{name}”", f"unknown field '{name}'")
+    return FieldError(name, f"未知字段“{name}”，可用字段：{'、'.join(known)}",
+                      f"unknown field '{name}'; the fields are: {', '.join(known)}")
+
+
 def _form_fields(form: Any, path: str) -> tuple[str, ...]:
     """The fields of the form (a msgspec Struct) at ``path`` of a body decoded as ``form``; () if none is known."""
     def step_into(info: Any, step: str | None) -> Any:
@@ -161,11 +169,7 @@ def _field_error(detail: dict, fields_at: Callable[[str], tuple[str, ...]] = lam
     if m := _UNKNOWN.search(message):
         where = m.group(2) or at
         name = ".".join(p for p in (where, m.group(1)) if p)
-        known = fields_at(where)
-        if not known:
-            return FieldError(name, f"未知字段“{name}”", f"unknown field '{name}'")
-        return FieldError(name, f"未知字段“{name}”，可用字段：{'、'.join(known)}",
-                          f"unknown field '{name}'; the fields are: {', '.join(known)}")
+        return unknown_field(name, fields_at(where))
     if m := _WRONG_TYPE.search(message):
         want, got, path = m.group(1), m.group(2), m.group(3) or fallback
         want_zh = _TYPE_ZH.get(want.split(" ")[0], want)

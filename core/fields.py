@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.errors import FieldError, validation_failed
+from core.errors import FieldError, unknown_field, validation_failed
 
 
 def request_body(data: Any, *, required: bool = False) -> Mapping[str, Any]:
@@ -61,7 +61,4 @@ def unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> list[Fiel
     dropped without a word and the resident's contact lost.
     """
     known = tuple(allowed)
-    listed = "、".join(known)
-    return [FieldError(str(key), f"未知字段“{key}”，可用字段：{listed}",
-                       f"unknown field '{key}'; the fields are: {', '.join(known)}")
-            for key in data if key not in known]
+    return [unknown_field(str(key), known) for key in data if key not in known]
