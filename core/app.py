@@ -116,7 +116,7 @@ def create_app(runtime: Runtime | None = None) -> Litestar:
     from core.auth.guard import (authorization_guard, check_every_route_declares_access, provide_principal,
                                  provide_region_scope)
     from core.lifecycle import on_shutdown, on_startup
-    from admin_ui import ui_route_handlers
+    from admin_ui import template_config, ui_route_handlers
 
     api = Router(path=API_PREFIX, route_handlers=api_route_handlers(runtime))
     app = Litestar(
@@ -129,6 +129,7 @@ def create_app(runtime: Runtime | None = None) -> Litestar:
         middleware=[security_middleware],
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
+        template_config=template_config(),
         state=State({"runtime": runtime}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -35,7 +35,7 @@ def _session_cookie(request: Request, value: str, max_age: int) -> Cookie:
                   samesite="lax", secure=_secure(request))
 
 
-def _session_cookies(request: Request, token: str, max_age: int) -> list[Cookie]:
+def session_cookies(request: Request, token: str, max_age: int) -> list[Cookie]:
     """The session cookie and its CSRF token (core.security.csrf); an empty token clears both."""
     csrf = csrf_token_for(token) if token else ""
     return [_session_cookie(request, token, max_age), csrf_cookie(csrf, max_age, _secure(request))]
@@ -61,13 +61,13 @@ async def login_route(request: Request, data: JSONBody[LoginInput], runtime: Nam
         "user": {"id": result.user.id, "username": result.user.username,
                  "display_name": result.user.display_name},
     }
-    return Response(body, cookies=_session_cookies(request, result.token, runtime.config.token_ttl_hours * 3600))
+    return Response(body, cookies=session_cookies(request, result.token, runtime.config.token_ttl_hours * 3600))
 
 
 @post("/auth/logout", opt={"action": AUTHENTICATED}, status_code=200, summary="Log out: revoke the current token")
 async def logout_route(request: Request, db: NamedDependency[AsyncSession]) -> Response:
     await service.logout(db, request.state.auth_token)
-    return Response({"ok": True}, cookies=_session_cookies(request, "", 0))
+    return Response({"ok": True}, cookies=session_cookies(request, "", 0))
 
 
 @get("/me", opt={"action": AUTHENTICATED}, summary="The logged-in user and the roles they hold")

@@ -62,6 +62,12 @@ async def my_notifications(session: AsyncSession, principal: Principal, paging: 
             "page_size": paging.page_size}
 
 
+async def unread_count(session: AsyncSession, principal: Principal) -> int:
+    """What the pages' bell shows."""
+    return int(await session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == principal.user_id, Notification.read_at.is_(None))) or 0)
+
+
 async def mark_read(session: AsyncSession, principal: Principal, notification_id: int) -> dict[str, Any]:
     row = await session.get(Notification, notification_id)
     if row is None or row.user_id != principal.user_id:

@@ -12,6 +12,7 @@ from core.models import consultation  # noqa: F401  (research, meetings, votes, 
 from core.models import attachment, public  # noqa: F401  (tables of the residents' door and of attachments)
 from core.models import ratelimit  # noqa: F401  (rate-limit windows of the public door and objections)
 from core.models import implementation, notice  # noqa: F401  (公示 and objections; tasks, ratings, notifications)
+from core.models import submission  # noqa: F401  (one-time tokens of the pages' forms)
 
 __all__ = [
     "AuditEntry",

@@ -40,7 +40,7 @@ CSRF_COOKIE = "yishi_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "_csrf"
 # Public routes that still refuse a foreign page: they start a session.
-SAME_ORIGIN_PUBLIC_PATHS = frozenset({"/api/v1/auth/login"})
+SAME_ORIGIN_PUBLIC_PATHS = frozenset({"/api/v1/auth/login", "/login"})
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _FORM_TYPES = frozenset({RequestEncodingType.URL_ENCODED.value, RequestEncodingType.MULTI_PART.value})
 
