@@ -23,9 +23,11 @@ VENDOR_DIRS = [HERE / "node_modules" / "htmx.org" / "dist"]
 
 
 def ui_route_handlers() -> list:
-    from admin_ui.pages import auth, home
+    from admin_ui.pages import auth, council, home, implementation, meetings, notifications, public, topics
 
-    pages = Router(path="/", route_handlers=[*auth.PAGES, *home.PAGES],
+    handlers = [*auth.PAGES, *home.PAGES, *public.PAGES, *topics.PAGES, *meetings.PAGES, *implementation.PAGES,
+                *council.PAGES, *notifications.PAGES]
+    pages = Router(path="/", route_handlers=handlers,
                    exception_handlers={**PAGE_EXCEPTION_HANDLERS, DuplicateSubmission: duplicate_submission})
     return [
         pages,

@@ -1,0 +1,4 @@
+"""meetings pages (being written)."""
+from __future__ import annotations
+
+PAGES: list = []

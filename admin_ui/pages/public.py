@@ -1,0 +1,4 @@
+"""public pages (being written)."""
+from __future__ import annotations
+
+PAGES: list = []
