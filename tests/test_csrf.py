@@ -327,11 +327,12 @@ def test_a_page_on_another_port_cannot_act_as_the_logged_in_chair(live_app, atta
             page = context.new_page()
             refused_by_csp: list[str] = []
             page.on("console", lambda m: refused_by_csp.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(f"{live_app}/")
+            page.goto(f"{live_app}/login")
             page.fill("input[name=username]", "chair")
             page.fill("input[name=password]", PASSWORD)
-            page.click("#login-form button[type=submit]")
-            page.locator("#logout").wait_for(state="visible")
+            page.click("main form button[type=submit]")
+            logout = page.locator("header form[action='/logout'] button")
+            logout.wait_for(state="visible")
             session = next(c["value"] for c in context.cookies() if c["name"] == "yishi_session")
 
             evil = context.new_page()
@@ -346,8 +347,8 @@ def test_a_page_on_another_port_cannot_act_as_the_logged_in_chair(live_app, atta
             assert not uploads.exists() or not [p for p in uploads.rglob("*") if p.is_file()]
 
             # The app's own page still changes things by the cookie: logging out revokes the session.
-            page.click("#logout")
-            page.locator("#login-form").wait_for(state="visible")
+            logout.click()
+            page.locator("header a[href^='/login']").wait_for(state="visible")
             assert httpx.get(f"{live_app}/api/v1/me",
                              headers={"Authorization": f"Bearer {session}"}).status_code == 401
             assert refused_by_csp == []

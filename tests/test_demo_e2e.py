@@ -82,75 +82,18 @@ def test_ningbo_admin_lists_ten_districts_and_cannot_see_tianshui(demo_server):
         assert client.get("/api/v1/me").status_code == 200
 
 
-def test_pages_are_served_locally(demo_server):
+def test_pages_and_their_assets_are_served_by_the_app(demo_server):
     base, _ = demo_server
     page = httpx.get(f"{base}/")
     assert page.status_code == 200 and "议事" in page.text
-    for asset in ("/static/app.js", "/static/app.css"):
-        assert httpx.get(f"{base}{asset}").status_code == 200
+    # htmx comes from the npm lockfile (admin_ui/node_modules, installed by ./dev), served by the app.
+    for asset in ("/static/app.js", "/static/app.css", "/static/vendor/htmx.min.js"):
+        assert httpx.get(f"{base}{asset}").status_code == 200, asset
+    with httpx.Client(base_url=base) as client:
+        login = client.post("/login", data={"username": "ningbo_chair", "password": "yishi-demo-2026", "next": "/"},
+                            headers={"Origin": base})
+        assert login.status_code == 303
+        home = client.get("/")
+        assert "澄浪社区" in home.text and "/r/330203001001/topics" in home.text
     # Closed government networks: nothing may come from another host.
     assert "http://" not in page.text and "https://" not in page.text
-
-
-# -- the web pages in a real browser (Debian's chromium driven by Playwright) ---------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: ./dev test installs Debian's chromium"
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "yishi-demo-2026")
-    page.click("#login-form button[type=submit]")
-
-
-def test_a_council_chair_sees_the_council_topics_standards_and_procedure_in_chinese(demo_server, browser, tmp_path):
-    base, _ = demo_server
-    page = browser.new_page()
-    offsite: list[str] = []
-    page.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(base) else None)
-    _log_in(page, base, "ningbo_chair")
-    council = page.locator("#panel-council")
-    council.locator("table tbody tr").first.wait_for()
-    # The demo council: a full "1+7+X" roster of the current term, in Chinese.
-    assert council.locator("table tbody tr").count() >= 20
-    assert "党组织书记" in council.inner_text() and "议事场所" in council.inner_text()
-    assert "召集人" in council.inner_text() and "chair" not in council.inner_text()
-    standards = page.locator("#panel-standards")
-    standards.locator("h4").first.wait_for()
-    assert "五个有" in standards.inner_text() and "已达" in standards.inner_text()
-    # The flowchart is drawn by the app from the region's procedure, and it loads.
-    page.wait_for_function("() => { const i = document.querySelector('#panel-procedure img');"
-                           " return i && i.complete && i.naturalWidth > 0; }")
-    topics = page.locator("#panel-topics table tbody tr")
-    topics.first.wait_for()
-    assert topics.count() >= 5
-    topics.first.locator("a").click()
-    page.locator("ol.history li").first.wait_for()
-    assert "submit" in page.locator("ol.history").inner_text()
-    page.screenshot(path=str(tmp_path / "topic.png"), full_page=True)
-    assert offsite == [], offsite
-
-
-def test_the_pages_switch_to_english_on_request(demo_server, browser):
-    base, _ = demo_server
-    page = browser.new_page()
-    _log_in(page, base, "jinchang_admin")
-    page.locator("#grants button").first.wait_for()
-    page.click("#lang")
-    page.locator("h1:has-text('My regions')").wait_for()
-    assert page.locator("#logout").inner_text() == "Sign out"
-    page.locator("#region h2:has-text('· city')").wait_for()
-    assert page.locator("#region h2").first.inner_text() == "金昌市 · 6203 · city"
