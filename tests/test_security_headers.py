@@ -76,10 +76,13 @@ async def test_every_kind_of_answer_carries_the_headers(client):
 
 def test_the_pages_need_no_inline_script_or_style():
     """What the CSP forbids must not be in the pages, or they would break in the browser."""
-    html = (STATIC / "index.html").read_text(encoding="utf-8")
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script>"
-    assert "<style" not in html and not re.search(r"\sstyle=", html)
-    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+    templates = sorted((STATIC.parent / "templates").rglob("*.html"))
+    assert templates
+    for template in templates:
+        html = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline <script> in {template}"
+        assert "<style" not in html and not re.search(r"\sstyle=", html), f"inline style in {template}"
+        assert not re.search(r"\son[a-z]+=", html), f"inline event handler in {template}"
     js = (STATIC / "app.js").read_text(encoding="utf-8")
     # Elements built by app.js get no style attribute and no javascript: links either.
     assert not re.search(r"""["']?style["']?\s*:""", js) and "javascript:" not in js

@@ -43,6 +43,11 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
 MAX_FILENAME = 255
 FIELD = "file"
+# Our default, for uploads without an account (the residents' door): a phone
+# photo is 2-4 MB, and a stranger should not fill the disk at 10 MB a file.
+ANONYMOUS_MAX_BYTES = 5 * 1024 * 1024
+# Who the audit trail names for such an upload.
+ANONYMOUS_ACTOR = "public"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ PDF = Kind("pdf", "application/pdf", (".pdf",), "PDF")
 DOCX = Kind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), "DOCX")
 XLSX = Kind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",), "XLSX")
 KINDS = (JPEG, PNG, PDF, DOCX, XLSX)
+# What someone without an account may upload: photos, nothing a reader would open in an office program.
+IMAGE_KINDS = (JPEG, PNG)
 ALLOWED_LABEL = "、".join(k.label for k in KINDS)
 ALLOWED_LABEL_EN = ", ".join(k.label for k in KINDS)
 
@@ -110,8 +117,8 @@ def clean_filename(raw: str | None, kind: Kind) -> str:
     return name
 
 
-def too_large(size: int) -> ApiError:
-    limit_mb = MAX_BYTES // (1024 * 1024)
+def too_large(size: int, limit: int = MAX_BYTES) -> ApiError:
+    limit_mb = limit // (1024 * 1024)
     return ApiError(413, "attachment_too_large", f"附件过大（{size / 1024 / 1024:.1f} MB），不得超过 {limit_mb} MB",
                     f"the attachment is too large ({size / 1024 / 1024:.1f} MB); the limit is {limit_mb} MB",
                     [FieldError(FIELD, f"附件不得超过 {limit_mb} MB", f"at most {limit_mb} MB")])
@@ -141,6 +148,17 @@ def check(content: bytes, filename: str | None) -> tuple[Kind, str]:
     return kind, name
 
 
+def check_image(content: bytes, filename: str | None, *, max_bytes: int = ANONYMOUS_MAX_BYTES) -> tuple[Kind, str]:
+    """Like :func:`check`, for a photo sent without an account: JPEG or PNG only, at most ``max_bytes``."""
+    if len(content) > max_bytes:
+        raise too_large(len(content), max_bytes)
+    if content and sniff(content) not in IMAGE_KINDS:
+        labels_zh = "、".join(k.label for k in IMAGE_KINDS)
+        labels_en = ", ".join(k.label for k in IMAGE_KINDS)
+        raise unsupported(f"仅可上传照片（{labels_zh}）", f"only photos may be uploaded ({labels_en})")
+    return check(content, filename)
+
+
 def stored_path(upload_dir: Path, sha256: str) -> Path:
     return Path(upload_dir) / sha256[:2] / sha256
 
@@ -166,14 +184,32 @@ async def store(session: AsyncSession, principal: Principal, region_code: str, c
                 filename: str | None, *, upload_dir: Path) -> Attachment:
     """Check and keep an upload for ``region_code`` (the caller's access there is the route's to check)."""
     kind, name = check(content, filename)
+    return await _keep(session, region_code, content, kind, name, upload_dir, actor=principal,
+                       uploader_user_id=principal.user_id)
+
+
+async def store_anonymous_image(session: AsyncSession, region_code: str, content: bytes, filename: str | None, *,
+                                upload_dir: Path, max_bytes: int = ANONYMOUS_MAX_BYTES) -> Attachment:
+    """Check (:func:`check_image`) and keep a photo sent without an account, uploaded by nobody.
+
+    Only those who may read attachments at ``region_code`` can download it;
+    the caller (the residents' door) counts it against its own rate limit.
+    """
+    kind, name = check_image(content, filename, max_bytes=max_bytes)
+    return await _keep(session, region_code, content, kind, name, upload_dir, actor=ANONYMOUS_ACTOR,
+                       uploader_user_id=None)
+
+
+async def _keep(session: AsyncSession, region_code: str, content: bytes, kind: Kind, name: str, upload_dir: Path,
+                *, actor: Any, uploader_user_id: int | None) -> Attachment:
     digest = hashlib.sha256(content).hexdigest()
-    attachment = Attachment(region_code=region_code, uploader_user_id=principal.user_id, filename=name,
+    attachment = Attachment(region_code=region_code, uploader_user_id=uploader_user_id, filename=name,
                             content_type=kind.content_type, size=len(content), sha256=digest,
                             created_at=clock.now())
     session.add(attachment)
     await session.flush()
     _write_once(upload_dir, digest, content)
-    await record(session, actor=principal, action=UPLOAD, object_type="attachment", object_id=attachment.id,
+    await record(session, actor=actor, action=UPLOAD, object_type="attachment", object_id=attachment.id,
                  region_code=region_code, before=None, after=describe(attachment))
     return attachment
 
