@@ -17,7 +17,7 @@ _ONCE = re.compile(r'name="_once" value="([^"]+)"')
 async def page_login(client, username: str, password: str = PASSWORD) -> None:
     """Log in through ``POST /login`` (the page's form); the client keeps the cookies."""
     response = await client.post("/login", data={"username": username, "password": password, "next": "/"},
-                                 headers={"Origin": ORIGIN})
+                                 headers={"Origin": ORIGIN}, follow_redirects=False)
     assert response.status_code == 303, response.text
 
 
@@ -43,7 +43,7 @@ async def post_form(client, url: str, fields: dict[str, Any] | list[tuple[str, A
             data[key] = [*data[key], value] if isinstance(data[key], list) else [data[key], value]
         else:
             data[key] = value
-    return await client.post(url, data=data, files=files, headers={"Origin": ORIGIN})
+    return await client.post(url, data=data, files=files, headers={"Origin": ORIGIN}, follow_redirects=False)
 
 
 async def page_form(client, url: str) -> tuple[str, str]:

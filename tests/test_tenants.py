@@ -83,9 +83,10 @@ async def test_each_demo_file_loads(runtime, db, file_name):
     grants = (await db.execute(select(User.username, RoleGrant.role, RoleGrant.region_code)
                                .join(RoleGrant).where(User.username.like(f"{prefix}_%")))).all()
     roles = {role: region for _user, role, region in grants}
-    assert set(roles) == {"city_admin", "district_admin", "street_staff", "council_chair"}
+    assert set(roles) == {"city_admin", "district_admin", "street_staff", "council_chair", "council_secretary"}
     assert roles["city_admin"] == city
     assert [len(roles[r]) for r in ("district_admin", "street_staff", "council_chair")] == [6, 9, 12]
+    assert roles["council_secretary"] == roles["council_chair"]
     assert await resolve_setting(db, runtime.plugins, city, "core.notice_days") == 7
 
 
@@ -95,7 +96,7 @@ async def test_loading_twice_changes_nothing(runtime, db):
     before = await table_counts(db)
     again = await load_tenants(runtime, files)
     assert not any(report.changed for report in again)
-    assert all(len(r.users_existing) == 4 and r.grants_added == 0 for r in again)
+    assert all(len(r.users_existing) == 5 and r.grants_added == 0 for r in again)
     assert await table_counts(db) == before
 
 
