@@ -27,6 +27,7 @@ from core.catalogue import ADMISSIBLE
 from core.errors import ApiError, FieldError, forbidden, not_found, validation_failed
 from core.fields import request_body, text_field as _text
 from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicRegion
+from core.models.implementation import Task
 from core.models.region import RegionLevel, subtree_upper_bound
 from core.models.topic import CHANNELS, SCALES
 from core.plugins import PluginHost
@@ -357,17 +358,35 @@ class TopicFilters:
     status: str | None = None
     channel: str | None = None
     category: str | None = None
+    # Only open topics with an implementation task past its deadline.
+    overdue: bool = False
 
 
-async def list_topics(session: AsyncSession, scope: RegionScope, region_code: str, filters: TopicFilters,
-                      paging: Paging, *, plugins: PluginHost) -> dict[str, Any]:
-    """Topics owned by councils in ``region_code``'s subtree that ``scope`` reaches, newest first."""
+def _listed(scope: RegionScope, region_code: str, filters: TopicFilters) -> list[ColumnElement[bool]]:
     conditions = [Topic.region_code >= region_code, Topic.region_code < subtree_upper_bound(region_code),
                   scope.where(Topic.region_code)]
     for name in ("step", "status", "channel", "category"):
         value = getattr(filters, name)
         if value is not None:
             conditions.append(getattr(Topic, name) == value)
+    if filters.overdue:
+        conditions += [Topic.status == "open",
+                       exists().where(Task.topic_id == Topic.id, Task.status == "open", Task.deadline < clock.now())]
+    return conditions
+
+
+async def count_topics_by_step(session: AsyncSession, scope: RegionScope, region_code: str,
+                               filters: TopicFilters) -> dict[str, int]:
+    """How many of the topics :func:`list_topics` would list stand at each step, by step key."""
+    rows = await session.execute(select(Topic.step, func.count()).where(*_listed(scope, region_code, filters))
+                                 .group_by(Topic.step))
+    return {step: count for step, count in rows.all()}
+
+
+async def list_topics(session: AsyncSession, scope: RegionScope, region_code: str, filters: TopicFilters,
+                      paging: Paging, *, plugins: PluginHost) -> dict[str, Any]:
+    """Topics owned by councils in ``region_code``'s subtree that ``scope`` reaches, newest first."""
+    conditions = _listed(scope, region_code, filters)
     total = await session.scalar(select(func.count()).select_from(Topic).where(*conditions))
     rows = (await session.scalars(select(Topic).where(*conditions).order_by(Topic.id.desc())
                                   .offset(paging.offset).limit(paging.page_size))).all()
