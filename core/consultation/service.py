@@ -8,6 +8,7 @@ plugins and tests use, so they import one place:
 * :mod:`~core.consultation.meetings`: scheduling, agenda, plan, closing;
 * :mod:`~core.consultation.attendance`, :mod:`~core.consultation.minutes`,
   :mod:`~core.consultation.votes`: what a meeting records;
+* :mod:`~core.consultation.quorum`: the quorum a vote needs, and where a meeting stands;
 * :mod:`~core.consultation.research`, :mod:`~core.consultation.outcomes`: a
   topic's research, meeting and resolution;
 * :mod:`~core.consultation.views`: what clients see.
@@ -27,7 +28,8 @@ from core.consultation.research import NOT_ALLOWED, first_research_at, record_re
 from core.consultation.views import (CHOICE_LABELS, FORM_LABELS, METHOD_LABELS, OUTCOME_LABELS, list_meetings,
                                      meeting_summary, meeting_view, outcome_dict, participant_dict, research_dict,
                                      topic_sections, vote_dict)
-from core.consultation.votes import QUORUM_SETTING, quorum_required, record_vote
+from core.consultation.quorum import QUORUM_SETTING, meeting_quorum, quorum_required
+from core.consultation.votes import record_vote
 
 # The plugin's name, and the prefix of its settings.
 PLUGIN = "consultation"
@@ -37,7 +39,7 @@ __all__ = [
     "MAX_TITLE", "METHOD_LABELS", "MeetingKind", "NOT_ALLOWED", "OUTCOME_LABELS", "PLAN_NOTICE_SETTING", "PLUGIN",
     "QUORUM_SETTING", "READ", "add_minutes", "attach_topic", "close_meeting", "create_meeting", "first_research_at",
     "list_meetings", "load_meeting", "meeting_kinds", "meeting_not_found", "meeting_summary", "meeting_view",
-    "meetings_held", "outcome_dict", "participant_dict", "publish_plan", "quorum_required", "record_attendance",
-    "record_outcome", "record_research", "record_vote", "research_dict", "schedule_for_topic", "serving_members",
-    "topic_sections", "vote_dict",
+    "meeting_quorum", "meetings_held", "outcome_dict", "participant_dict", "publish_plan", "quorum_required",
+    "record_attendance", "record_outcome", "record_research", "record_vote", "research_dict", "schedule_for_topic",
+    "serving_members", "topic_sections", "vote_dict",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authz.scope import RegionScope
 from core.consultation.kinds import BUILTIN_KINDS, MeetingKind
 from core.consultation.queries import agenda_ids, participants, votes_of
+from core.consultation.quorum import QUORUM_SETTING, meeting_quorum
 from core.consultation.region_kinds import meeting_kinds
 from core.councils.categories import CATEGORY_LABELS
 from core.models import Topic
@@ -85,7 +86,8 @@ def participant_dict(p: MeetingParticipant) -> dict[str, Any]:
 
 async def meeting_view(session: AsyncSession, meeting: Meeting, *,
                        context: RegionContext | None = None) -> dict[str, Any]:
-    """Everything about a meeting: agenda, participants, plan, minutes and votes."""
+    """Everything about a meeting: agenda, participants, plan, minutes and votes; with the
+    region's ``context``, also the quorum as the attendance stands (what a vote now would be judged on)."""
     agenda = await agenda_ids(session, meeting)
     topics = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(agenda)))} \
         if agenda else {}
@@ -109,6 +111,8 @@ async def meeting_view(session: AsyncSession, meeting: Meeting, *,
                      "speaker": m.speaker_name, "points": m.points, "recorded_at": m.recorded_at.isoformat()}
                     for m in minutes],
         "votes": [vote_dict(v, ballots.get(v.id, [])) for v in votes],
+        "quorum": (await meeting_quorum(session, meeting, float(context.setting(QUORUM_SETTING)))).as_dict()
+        if context is not None else None,
     })
     return view
 

@@ -1,13 +1,13 @@
 """Votes (表决) on a meeting's agenda topics, by ballot or by tallies.
 
-Quorum: a vote counts only when the fixed members present reach
-``core.quorum_ratio`` (``QUORUM_SETTING``) of the fixed members serving on
-the meeting day (rounded up). It passes when, with quorum, the votes for are
-more than half of the votes cast. Both figures are stored with the vote.
+Quorum (:mod:`~core.consultation.quorum`): a vote counts only when the fixed
+members present reach ``core.quorum_ratio`` (``QUORUM_SETTING``) of the fixed
+members serving on the meeting day (rounded up). It passes when, with quorum,
+the votes for are more than half of the votes cast. Both figures are stored
+with the vote.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,22 +20,14 @@ from core.authz.principal import Principal
 from core.consultation.access import require_open, require_plan_notice, require_started
 from core.consultation.fields import MAX_ITEMS, MAX_TEXT, choice_field
 from core.fields import request_body
-from core.consultation.queries import agenda_ids, participants, serving_members
+from core.consultation.queries import agenda_ids, serving_members
+from core.consultation.quorum import attending_members, quorum_of
 from core.consultation.research import require_research
 from core.consultation.views import vote_dict
-from core.councils.categories import is_fixed
 from core.errors import FieldError, conflict, validation_failed
 from core.fields import text_field
 from core.models import Topic
 from core.models.consultation import VOTE_CHOICES, Ballot, Meeting, Vote
-
-QUORUM_SETTING = "core.quorum_ratio"
-
-
-def quorum_required(fixed_members: int, ratio: float) -> int:
-    """Fixed members who must be present; at least one, so an empty council never has quorum."""
-    # The epsilon keeps 0.5 * 20 at 10, not 11, after float rounding.
-    return max(1, math.ceil(fixed_members * ratio - 1e-9))
 
 
 def _count(value: Any, field: str, errors: list[FieldError]) -> int:
@@ -66,8 +58,7 @@ async def record_vote(session: AsyncSession, principal: Principal, meeting: Meet
                                  f"topic {topic_id} is not on this meeting's agenda"))
     resolution = text_field(data, "resolution", MAX_TEXT, errors, zh="议事决议", en="resolution")
     serving = await serving_members(session, meeting)
-    people = await participants(session, meeting)
-    attending = {p.member_id for p in people if p.attended and p.member_id in serving}
+    attending = await attending_members(session, meeting, serving)
     ballots: list[Ballot] = []
     votes, tallies = data.get("votes"), data.get("tallies")
     counts = {"for": 0, "against": 0, "abstain": 0}
@@ -120,15 +111,13 @@ async def record_vote(session: AsyncSession, principal: Principal, meeting: Meet
     if await session.scalar(select(Vote.id).where(Vote.meeting_id == meeting.id, Vote.topic_id == topic_id)):
         raise conflict("vote_recorded", "本次会议已对该议题表决", "this meeting has already voted on this topic")
 
-    fixed = [m for m in serving.values() if is_fixed(m.category)]
-    fixed_present = sum(1 for m in fixed if m.id in attending)
-    required = quorum_required(len(fixed), quorum_ratio)
-    quorum_met = bool(fixed) and fixed_present >= required
+    quorum = quorum_of(serving, attending, quorum_ratio)
     cast = sum(counts.values())
-    passed = quorum_met and counts["for"] * 2 > cast
+    passed = quorum.met and counts["for"] * 2 > cast
     vote = Vote(meeting_id=meeting.id, topic_id=topic_id, votes_for=counts["for"], votes_against=counts["against"],
-                votes_abstain=counts["abstain"], fixed_members=len(fixed), fixed_present=fixed_present,
-                quorum_ratio=float(quorum_ratio), quorum_required=required, quorum_met=quorum_met, passed=passed,
+                votes_abstain=counts["abstain"], fixed_members=quorum.fixed_members,
+                fixed_present=quorum.fixed_present, quorum_ratio=quorum.ratio, quorum_required=quorum.required,
+                quorum_met=quorum.met, passed=passed,
                 by_ballot=bool(ballots), resolution=resolution,
                 recorded_by_user_id=principal.user_id if principal else None, recorded_at=clock.now())
     session.add(vote)
