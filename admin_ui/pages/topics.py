@@ -215,8 +215,8 @@ def timeline(lang: Language, view: Mapping[str, Any], procedure: Procedure, cata
                                 region=names.get(data.get("to_region", ""), data.get("to_region", "")))
         elif key in ("upward_report_accepted", "upward_report_answered"):
             region = names.get(data.get("to_region", ""), data.get("to_region", ""))
-            msgid = ("%(region)s accepted the upward report (%(who)s)" if key == "upward_report_accepted"
-                     else "%(region)s answered the upward report (%(who)s)")
+            msgid = (N_("%(region)s accepted the upward report (%(who)s)") if key == "upward_report_accepted"
+                     else N_("%(region)s answered the upward report (%(who)s)"))
             text = lang.gettext(msgid, region=region, who=who)
         elif (action := declared_action(procedure, event["from_step"], key)) is not None:
             text = lang.gettext("%(who)s: %(action)s", who=who, action=lang.bilingual(action, "title"))
