@@ -140,6 +140,24 @@ async def test_a_double_submit_seats_one_member(client, db):
     assert list(await members(db)).count("陈代表") == 1
 
 
+async def test_a_form_posted_from_another_site_or_without_the_token_changes_nothing(client, db):
+    """The chair's cookie goes with any post to our host; only our own page's token and origin act."""
+    _html, once = await page_form(client, f"{PAGE}/members/new")
+    fields = {"name": "冒名者", "category": "resident", "_once": once}
+    # Another site's page: its own origin, and it cannot read the CSRF cookie to echo it.
+    foreign = await client.post(f"{PAGE}/members/new", data=fields, headers={"Origin": "http://evil.example"},
+                                follow_redirects=False)
+    assert foreign.status_code == 403
+    # Our origin but no token (e.g. a form injected into a page of ours without it).
+    tokenless = await post_form(client, f"{PAGE}/members/new", {"name": "冒名者", "category": "resident"},
+                                once=once, csrf=False)
+    assert tokenless.status_code == 403
+    assert "冒名者" not in await members(db)
+    # The same form with the page's token goes through: the refusals were about the sender.
+    accepted = await post_form(client, f"{PAGE}/members/new", {"name": "冒名者", "category": "resident"}, once=once)
+    assert accepted.status_code == 303 and "冒名者" in await members(db)
+
+
 async def test_leaving_records_the_date_and_the_member_shows_as_left(client, db, seated):
     url = f"{PAGE}/members/{seated['resident']}/leave"
     html, once = await page_form(client, url)
