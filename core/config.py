@@ -43,6 +43,8 @@ class Config:
     # How long an idle job worker thread waits for a message before looking again (ms):
     # what stopping an idle worker costs, and how often it polls the broker.
     job_worker_poll_ms: int = 1000
+    # How long a process may answer from memory who a session token stands for (core.auth.principal_cache).
+    principal_cache_seconds: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,6 +73,7 @@ class Config:
             password_hash_memory_kib=int(os.environ.get("YISHI_PASSWORD_HASH_MEMORY_KIB", "65536")),
             password_hash_parallelism=int(os.environ.get("YISHI_PASSWORD_HASH_PARALLELISM", "4")),
             job_worker_poll_ms=int(os.environ.get("YISHI_JOB_WORKER_POLL_MS", "1000")),
+            principal_cache_seconds=float(os.environ.get("YISHI_PRINCIPAL_CACHE_SECONDS", "5")),
         )
         values.update(overrides)
         return cls(**values)

@@ -116,7 +116,10 @@ def make_engine(database_url: str) -> AsyncEngine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): after a restart the first statement on a dead
+    # connection fails, SQLAlchemy drops the whole pool, and that request answers 503 with
+    # Retry-After (core.errors); recycling bounds how long an idle connection is trusted.
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:

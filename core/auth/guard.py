@@ -22,8 +22,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.router import Router
 from sqlalchemy import select
 
+from core.auth.principal_cache import PRINCIPALS
 from core.auth.service import resolve_token
-from core.auth.tokens import bearer_token
+from core.auth.tokens import MAX_TOKEN_LENGTH, bearer_token, hash_token
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
@@ -89,23 +90,50 @@ async def authorization_guard(connection: ASGIConnection, handler: BaseRouteHand
     # Before our own session: loading the policy opens one too, and on SQLite
     # a second transaction inside the first would wait on its lock forever.
     authorizer = await get_authorizer(runtime)
+    principal = await _principal(runtime, token)
+    connection.state.principal = principal
+    connection.state.auth_token = token
+    code = connection.path_params.get(CODE_PARAM)
+    if code is None or action == AUTHENTICATED:
+        return
+    code = str(code)
+    if level_of_code(code) is None:
+        raise malformed_code(code)
+    if not authorizer.visible(principal, code):
+        raise region_not_found()
+    if not await _region_exists(runtime, code):
+        raise region_not_found()
+    if not authorizer.allowed(principal, action, code):
+        raise forbidden()
+
+
+async def _principal(runtime, token: str) -> Principal:
+    """Who the token stands for: from the principal cache when it is fresh, else one read."""
+    ttl = runtime.config.principal_cache_seconds
+    known = PRINCIPALS.get(hash_token(token), ttl) if ttl > 0 and len(token) <= MAX_TOKEN_LENGTH else None
+    if known is not None:
+        return known
     # Only reads: on SQLite it must not queue for the write lock ahead of the request's own transaction.
     async with runtime.read_sessions() as session:
-        principal = await resolve_token(session, token)
-        connection.state.principal = principal
-        connection.state.auth_token = token
-        code = connection.path_params.get(CODE_PARAM)
-        if code is None or action == AUTHENTICATED:
-            return
-        code = str(code)
-        if level_of_code(code) is None:
-            raise malformed_code(code)
-        if not authorizer.visible(principal, code):
-            raise region_not_found()
-        if await session.scalar(select(Region.code).where(Region.code == code)) is None:
-            raise region_not_found()
-        if not authorizer.allowed(principal, action, code):
-            raise forbidden()
+        return await resolve_token(session, token, cache_seconds=ttl)
+
+
+_MAX_KNOWN_REGIONS = 100_000
+
+
+async def _region_exists(runtime, code: str) -> bool:
+    # Regions are never deleted (a retired one is made inactive), so a code once found in this
+    # runtime's database needs no second look; bounded like the principal cache.
+    known: dict[str, None] = runtime.extras.setdefault("known_regions", {})
+    if code in known:
+        return True
+    async with runtime.read_sessions() as session:
+        found = await session.scalar(select(Region.code).where(Region.code == code)) is not None
+    if found:
+        if len(known) >= _MAX_KNOWN_REGIONS:
+            known.pop(next(iter(known)))
+        known[code] = None
+    return found
 
 
 def check_every_route_declares_access(app: Litestar) -> None:

@@ -11,6 +11,7 @@ from core import clock
 from core.audit.service import record
 from core.auth import throttle
 from core.auth.passwords import hash_password, verify_password
+from core.auth.principal_cache import PRINCIPALS
 from core.auth.policy import check_password
 from core.auth.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
 from core.authz.principal import Principal
@@ -122,33 +123,43 @@ def principal_of(user: User) -> Principal:
                      grants=_grant_pairs((g.role, g.region_code) for g in user.grants))
 
 
-async def resolve_token(session: AsyncSession, token: str) -> Principal:
+async def resolve_token(session: AsyncSession, token: str, *, cache_seconds: float = 0) -> Principal:
     """The principal a token stands for; 401 if unknown, expired, revoked or the user is inactive.
 
     One round trip: the token, its user and the user's grants come back
-    together (one row per grant), since this runs before every request.
+    together (one row per grant), since this runs before every request; with
+    ``cache_seconds`` an answer that recent is taken from memory instead
+    (:mod:`core.auth.principal_cache`).
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise session_expired()
+    token_hash = hash_token(token)
+    if cache_seconds > 0 and (known := PRINCIPALS.get(token_hash, cache_seconds)) is not None:
+        return known
+    started = PRINCIPALS.started()
     rows = (await session.execute(
         select(AuthToken.expires_at, AuthToken.revoked_at, User.id, User.username, User.display_name,
                User.is_active, RoleGrant.role, RoleGrant.region_code)
         .join(User, User.id == AuthToken.user_id)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-        .where(AuthToken.token_hash == hash_token(token)))).all()
+        .where(AuthToken.token_hash == token_hash))).all()
     if not rows:
         raise session_expired()
     row = rows[0]
     if row.revoked_at is not None or row.expires_at <= clock.now() or not row.is_active:
         raise session_expired()
-    return Principal(user_id=row.id, username=row.username, display_name=row.display_name,
-                     grants=_grant_pairs((r.role, r.region_code) for r in rows if r.role is not None))
+    principal = Principal(user_id=row.id, username=row.username, display_name=row.display_name,
+                          grants=_grant_pairs((r.role, r.region_code) for r in rows if r.role is not None))
+    if cache_seconds > 0:
+        PRINCIPALS.put(token_hash, principal, row.expires_at, started)
+    return principal
 
 
 async def logout(session: AsyncSession, token: str) -> bool:
     """Revoke the token. Returns whether a live token was revoked."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return False
+    PRINCIPALS.forget_token(hash_token(token))
     result = await session.execute(
         update(AuthToken).where(AuthToken.token_hash == hash_token(token), AuthToken.revoked_at.is_(None))
         .values(revoked_at=clock.now()))
@@ -181,6 +192,7 @@ async def change_password(sessions: async_sessionmaker[AsyncSession], principal:
                                     AuthToken.token_hash != hash_token(current_token))
             .values(revoked_at=now))
         await gate.succeeded(session)
+        PRINCIPALS.forget_user(user.id)
         await record(session, actor=principal, action="user.password_change", object_type="user",
                      object_id=user.id, after={"username": user.username, "sessions_revoked": revoked.rowcount})
         return revoked.rowcount

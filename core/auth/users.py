@@ -11,6 +11,7 @@ from core import clock
 from core.audit.changes import record_role_grant, record_role_revoke
 from core.audit.service import record
 from core.auth.passwords import hash_password
+from core.auth.principal_cache import PRINCIPALS
 from core.auth.policy import check_password, password_problems
 from core.authz.enforcer import ANY_CITY, Authorizer
 from core.authz.principal import Principal
@@ -94,6 +95,7 @@ async def grant_role(session: AsyncSession, user: User, role: str | Role, region
     grant = RoleGrant(user_id=user.id, role=role.value, region_code=region_code)
     session.add(grant)
     await session.flush()
+    PRINCIPALS.forget_user(user.id)
     await record_role_grant(session, actor=actor, user_id=user.id, username=user.username, role=role.value,
                             region_code=region_code, grant_id=grant.id)
     return grant
@@ -108,6 +110,7 @@ async def revoke_role(session: AsyncSession, user: User, role: str | Role, regio
         RoleGrant.region_code.is_(None) if region_code is None else RoleGrant.region_code == region_code))
     if result.rowcount == 0:
         return False
+    PRINCIPALS.forget_user(user.id)
     await record_role_revoke(session, actor=actor, user_id=user.id, username=user.username, role=role.value,
                              region_code=region_code)
     return True
@@ -141,6 +144,7 @@ async def set_password(session: AsyncSession, user: User, password: str, *, acto
     revoked = await session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
                                                             AuthToken.revoked_at.is_(None))
                                     .values(revoked_at=clock.now()))
+    PRINCIPALS.forget_user(user.id)
     await record(session, actor=actor, action="user.password_reset", object_type="user", object_id=user.id,
                  after={"username": user.username, "sessions_revoked": revoked.rowcount})
     return revoked.rowcount
