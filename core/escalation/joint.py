@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.councils.categories import ROLES_IN_COUNCIL
 from core.councils.service import current_term, get_council, roster
-from core.escalation.regions import affected_codes, region_names
+from core.escalation.regions import region_names
+from core.topics.affected import affected_codes
 from core.models import Topic
 
 # Members who speak for their council at a joint meeting (联席会议).

@@ -25,7 +25,8 @@ from core.authz.principal import Principal
 from core.councils.service import ensure_council
 from core.fields import request_body
 from core.errors import FieldError, conflict, forbidden, validation_failed
-from core.escalation.regions import affected_codes, is_upward, region_names
+from core.escalation.regions import is_upward, region_names
+from core.topics.affected import affected_changed, affected_codes
 from core.models import Region, Topic, TopicFeedback, TopicRegion
 from core.models.escalation import Escalation
 from core.plugins import PluginHost
@@ -148,6 +149,7 @@ async def request_escalation(session: AsyncSession, principal: Principal, topic_
                        "every community this topic affects is within this council; name the other "
                        "communities it concerns to move it up")
     session.add_all(TopicRegion(topic_id=topic.id, region_code=code) for code in added)
+    affected_changed(session, topic.id)
     await session.flush()
     return await move_topic(session, topic, target, principal=principal, trigger="request", reason=reason,
                             affected=affected)

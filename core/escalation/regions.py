@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Region, TopicRegion
+from core.models import Region
 
 LEVEL_LENGTHS = (4, 6, 9, 12)
 
@@ -36,12 +36,14 @@ def is_upward(target: str | None, current: str) -> bool:
 
 
 async def region_names(session: AsyncSession, codes: Iterable[str]) -> dict[str, str]:
+    """code → name; names already read in this transaction are not read again (a topic's page
+    names the same communities in several sections)."""
+    known: dict[str, str] = session.info.setdefault("yishi.region_names", {})
     codes = set(codes)
-    if not codes:
-        return {}
-    return dict((await session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))).all())
+    missing = codes - known.keys()
+    if missing:
+        known.update((await session.execute(select(Region.code, Region.name).where(Region.code.in_(missing)))).all())
+    return {code: known[code] for code in codes if code in known}
 
 
-async def affected_codes(session: AsyncSession, topic_id: int) -> list[str]:
-    return list(await session.scalars(select(TopicRegion.region_code).where(TopicRegion.topic_id == topic_id)
-                                      .order_by(TopicRegion.region_code)))
+

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.principal import Principal
 from core.escalation.joint import joint_meeting_invitees
-from core.escalation.regions import affected_codes, region_names
+from core.escalation.regions import region_names
+from core.topics.affected import affected_codes
 from core.escalation.reports import report_dict
 from core.escalation.staff import staff_at
 from core.models import Topic

@@ -19,7 +19,8 @@ from core.escalation.inbox import escalation_inbox
 from core.escalation.joint import REPRESENTATIVE_ROLES, joint_meeting_invitees
 from core.escalation.moving import (ESCALATE, ESCALATION_MANAGE, ESCALATION_READ, escalate_on_admit,
                                     escalation_target, move_topic, request_escalation)
-from core.escalation.regions import LEVEL_LENGTHS, affected_codes, is_upward, lowest_common_ancestor, parent_code
+from core.escalation.regions import LEVEL_LENGTHS, is_upward, lowest_common_ancestor, parent_code
+from core.topics.affected import affected_codes
 from core.escalation.reports import (KIND_LABELS, REPORT_MANAGE, REPORT_READ, STATUS_LABELS, accept_upward_report,
                                      answer_upward_report, file_upward_report, load_report, report_dict,
                                      report_inbox)

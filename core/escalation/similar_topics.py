@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.authz.principal import Principal
 from core.escalation import similarity
-from core.escalation.regions import affected_codes, lowest_common_ancestor, region_names
+from core.escalation.regions import lowest_common_ancestor, region_names
+from core.topics.affected import affected_codes, affected_codes_of
 from core.escalation.staff import reaches, staff_at
 from core.models import Topic, TopicRegion
 from core.models.escalation import TopicLink
@@ -61,7 +62,7 @@ async def similar_section(session: AsyncSession, topic: Topic, principal: Princi
         .where(or_(TopicLink.topic_id == topic.id, TopicLink.similar_topic_id == topic.id))
         .order_by(TopicLink.score.desc()))).all()
     others = [(link, other) for link, other in rows if other.id != topic.id]
-    other_regions = {o.id: await affected_codes(session, o.id) for _, o in others}
+    other_regions = await affected_codes_of(session, [o.id for _, o in others])
     names = await region_names(session, {c for codes in other_regions.values() for c in codes}
                                | {o.origin_region_code for _, o in others})
     links = []

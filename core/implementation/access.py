@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.errors import ApiError, forbidden
-from core.models import Topic, TopicRegion
+from core.models import Topic
 from core.models.implementation import Task
 from core.topics import service as topics
+from core.topics.affected import affected_codes
 from core.topics.service import topic_not_found
 
 MANAGE = "task.manage"
@@ -27,11 +28,6 @@ def task_not_found() -> ApiError:
     return ApiError(404, "not_found", "落实任务不存在", "task not found")
 
 
-async def _affected(session: AsyncSession, topic: Topic) -> list[str]:
-    return list((await session.scalars(select(TopicRegion.region_code)
-                                       .where(TopicRegion.topic_id == topic.id))).all())
-
-
 async def load_topic(session: AsyncSession, principal: Principal, topic_id: int, authorizer: Authorizer, *,
                      for_update: bool = False) -> tuple[Topic, list[str]]:
     """The topic if the caller may read it (the topics' own rule, in the query),
@@ -39,7 +35,7 @@ async def load_topic(session: AsyncSession, principal: Principal, topic_id: int,
     if not isinstance(topic_id, int):
         raise topic_not_found()
     topic = await topics.load_topic(session, principal, topic_id, authorizer=authorizer, for_update=for_update)
-    return topic, await _affected(session, topic)
+    return topic, await affected_codes(session, topic.id)
 
 
 def _allowed_any(authorizer: Authorizer, principal: Principal, action: str, codes: Iterable[str]) -> bool:

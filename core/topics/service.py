@@ -36,6 +36,7 @@ from core.procedures.model import Action, Procedure
 from core.procedures.registry import procedure_registry
 from core.region_context import region_context
 from core.regions.queries import Paging
+from core.topics.affected import affected_changed, affected_codes
 from core.topics.transitions import (MAX_NAME, MAX_TEXT, Actor, actor_name, engine_context, procedure_of,
                                      snapshot, state_of, take_action, append_event)
 
@@ -216,6 +217,7 @@ async def create_topic(session: AsyncSession, principal: Principal | None, regio
     session.add(topic)
     await session.flush()
     session.add_all(TopicRegion(topic_id=topic.id, region_code=code) for code in affected)
+    affected_changed(session, topic.id)
     append_event(session, topic, Actor.of(principal), SUBMIT, from_step=None, data={"channel": channel}, at=now)
     await session.flush()
     await record(session, actor=principal, action="topic.create", object_type="topic", object_id=topic.id,
@@ -321,9 +323,7 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
     decisions = (await session.scalars(
         select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id)
         .order_by(ScreeningDecision.id))).all()
-    affected = (await session.scalars(
-        select(TopicRegion.region_code).where(TopicRegion.topic_id == topic.id)
-        .order_by(TopicRegion.region_code))).all()
+    affected = await affected_codes(session, topic.id)
     view = topic_summary(topic, procedure)
     view.update({
         "description": topic.description,
