@@ -39,18 +39,25 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 @click.option("--host", default=None, help="Bind address (default 127.0.0.1 or YISHI_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default 8000 or YISHI_PORT).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True,
+              help="App processes. More than one needs YISHI_BROKER_URL (Redis).")
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Run the web app (and, with no broker configured, the job worker and scheduler)."""
     import uvicorn
 
-    from core.app import create_app
     from core.migrate import upgrade
+    from core.serving import APP_FACTORY
 
     config = Config.from_env()
+    if workers > 1 and config.embedded_broker:
+        # The embedded broker's worker and scheduler live inside the app process: N processes
+        # would each run a scheduler (every periodic job N times) and keep their queues apart.
+        raise click.UsageError("--workers > 1 needs a shared broker: set YISHI_BROKER_URL=redis://… and run "
+                               "`yishi worker` and one `yishi scheduler` beside the app processes "
+                               "（多进程运行需要配置 YISHI_BROKER_URL 指向 Redis）")
     options = uvicorn_options(config, host, port)
     upgrade(config.database_url)
-    app = create_app()
-    uvicorn.run(app, **options)
+    uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)
 
 
 def _register_subcommands() -> None:

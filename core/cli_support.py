@@ -60,6 +60,8 @@ def uvicorn_options(config: Config, host: str | None = None, port: int | None = 
         parse_trusted(config.trusted_proxies)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    from core.serving import NoDelayH11Protocol
+
     trusted = list(config.trusted_proxies)
     return {"host": host or config.host, "port": port or config.port, "log_level": "info",
-            "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+            "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted, "http": NoDelayH11Protocol}
