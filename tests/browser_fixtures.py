@@ -101,7 +101,8 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    # After the server: its setup calls asyncio.run, which fails inside Playwright's running loop.
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: ./dev test installs Debian's chromium"
@@ -160,14 +161,13 @@ def open_visit(browser, live_server: LiveServer, request, viewport: dict, name: 
     offsite: list[str] = []
     own = live_server.base
 
-    def route(route_, req):
-        if req.url.startswith(own + "/") or req.url == own or req.url.startswith("data:"):
-            route_.continue_()
-        else:
-            offsite.append(req.url)
-            route_.abort()
+    def refuse(route_, req):
+        offsite.append(req.url)
+        route_.abort()
 
-    context.route("**/*", route)
+    # Only what is not the app's own (nor a data: URL) is routed: the browser matches the pattern
+    # itself, so the app's pages and assets load without a round trip through this process.
+    context.route(re.compile(rf"^(?!{re.escape(own)}(?:/|$)|data:)"), refuse)
     shots = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name) / name
     shots.mkdir(parents=True, exist_ok=True)
     return Visit(context.new_page(), context, own, shots, offsite)

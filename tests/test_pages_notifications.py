@@ -60,7 +60,7 @@ async def client(runtime, world):
 
 
 def bell(html: str) -> str | None:
-    found = re.search(r'class="bell"[^>]*>\s*<span aria-hidden="true">🔔</span>(?:<span class="count">(\d+)</span>)?',
+    found = re.search(r'class="bell"[^>]*>\s*<svg class="bell-icon"[^>]*>.*?</svg>(?:<span class="count">(\d+)</span>)?',
                       html)
     assert found, "no bell"
     return found.group(1)

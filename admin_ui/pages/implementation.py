@@ -16,6 +16,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_ui.forms import Form, FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
@@ -34,7 +35,7 @@ from core.implementation.access import load_task, load_topic, may_work_on
 from core.implementation.phase import procedure_of
 from core.implementation.schemas import (EvaluationReportForm, ProgressReport, RatingForm, SupervisionNoteForm,
                                          TaskCompletion, TaskForm)
-from core.models.implementation import Task
+from core.models.implementation import Rating, Task
 from core.runtime import Runtime
 from core.topics.service import READ as TOPIC_READ
 
@@ -105,7 +106,10 @@ async def _implementation_page(request: Request, db: AsyncSession, runtime: Runt
     may_set_tasks = (topic.status == "open" and implementing
                      and authorizer.allowed(principal, service.MANAGE, topic.region_code))
     may = {"task": may_set_tasks, "note": allowed_anywhere(service.SUPERVISE),
-           "rating": topic.status == "closed" and allowed_anywhere(service.RATE),
+           # A topic is rated once per person (the service refuses a second): no form for one who has.
+           "rating": topic.status == "closed" and allowed_anywhere(service.RATE)
+           and await db.scalar(select(Rating.id).where(Rating.topic_id == topic.id,
+                                                       Rating.user_id == principal.user_id)) is None,
            "report": implementing and authorizer.allowed(principal, service.REPORT, topic.region_code)}
     # The forms the page shows: a refusal of another one (a task completed meanwhile from
     # another screen) is shown on top.

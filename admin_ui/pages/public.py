@@ -32,7 +32,7 @@ from core.clientaddr import client_address
 from core.councils import service as councils
 from core.councils.categories import CATEGORY_LABELS, ROLES_IN_COUNCIL, is_fixed
 from core.errors import ApiError, typed
-from core.models import Region
+from core.models import Region, Topic
 from core.models.region import level_of_code
 from core.notices import service as notices
 from core.notices.schemas import ObjectionForm
@@ -228,9 +228,18 @@ async def track_page(request: Request, tracking_code: FromPath[str], db: NamedDe
     await signed_in(request, db)
     topic = await door.track(db, tracking_code, plugins=runtime.plugins)
     lang = language(request)
+    # The topic's notices as the notice board shows them: the proposer reaches the notice (to object)
+    # and reads the council's public answers to objections among its replies.
+    shown = [with_countdown(lang, n) for n in await notices.topic_notices(db, await db.get(Topic, topic["topic_id"]),
+                                                                          full_contact=False)
+             if n["status"] != "withdrawn"]
+    answers = [{"at": o["answered_at"], "answer": o["answer"], "objection": o["text"], "notice_id": n["id"]}
+               for n in shown for o in n["answered"]]
+    # ISO times of one zone (UTC) sort as the moments do.
+    replies = sorted([*topic["feedback"], *answers], key=lambda r: r["at"] or "")
     return await render(request, db, "public/track.html", topic=topic, new=bool(new),
                         status_text=topic_status(lang, topic["status"]),
-                        region_door=is_door_code(topic["region"]["code"]))
+                        region_door=is_door_code(topic["region"]["code"]), notices=shown, replies=replies)
 
 
 # -- one notice ---------------------------------------------------------------------------

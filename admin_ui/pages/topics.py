@@ -44,6 +44,7 @@ from core.models.escalation import REPORT_KINDS
 from core.models.region import RegionLevel
 from core.models.topic import CHANNELS, SCALES
 from core.notices.service import RETURNS
+from core.public.service import ANONYMOUS, PUBLIC_ACTOR
 from core.procedures import engine
 from core.procedures.guards import OBJECTIONS_OPEN
 from core.procedures.model import STATUSES, Action, Procedure
@@ -180,7 +181,14 @@ def plain(value: Any, lang: Language) -> Any:
 def _who(lang: Language, event: Mapping[str, Any]) -> str:
     if event["actor_user_id"] is None and event["actor_name"] in (SYSTEM, ""):
         return lang.gettext("The platform")
+    if event["actor_user_id"] is None and event["actor_name"] == PUBLIC_ACTOR:
+        return lang.gettext("A resident (public submission)")
     return event["actor_name"]
+
+
+def proposer_words(lang: Language, name: str | None) -> str | None:
+    """The proposer's name; the public door's stand-in for an anonymous resident is interface text."""
+    return lang.gettext("Anonymous resident") if name == ANONYMOUS else name
 
 
 def timeline(lang: Language, view: Mapping[str, Any], procedure: Procedure, catalogue,
@@ -257,6 +265,8 @@ async def topic_board(request: Request, code: FromPath[str], db: NamedDependency
     filters = _filters_of(step, status, channel, overdue)
     listing = await topics_service.list_topics(db, region_scope, code, filters, Paging.checked(page, PAGE_SIZE),
                                                plugins=runtime.plugins)
+    for item in listing["items"]:
+        item["proposer_name"] = proposer_words(lang, item.get("proposer_name"))
     # The counts ignore the step chosen, so that every step's link keeps its number.
     counts = await topics_service.count_topics_by_step(
         db, region_scope, code, TopicFilters(None, filters.status, filters.channel, None, filters.overdue))
@@ -377,6 +387,7 @@ async def topic_page(request: Request, topic_id: FromPath[int], db: NamedDepende
     lang = language(request)
     authorizer = await get_authorizer(runtime)
     view = await topics_service.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
+    view["proposer_name"] = proposer_words(lang, view.get("proposer_name"))
     procedure = _procedure_of_view(runtime, view)
     context = await region_context(db, runtime.plugins, view["region_code"])
     codes = {view["region_code"], view["origin_region_code"], *view["affected_regions"]}

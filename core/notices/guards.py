@@ -5,6 +5,7 @@ module while the plugin manager is being built.
 """
 from __future__ import annotations
 
+from core.clock import CHINA_TZ
 from core.procedures.guards import NOTICE
 from core.procedures.model import Guard, Reason, TopicContext
 
@@ -15,9 +16,10 @@ def _notice_period_open(ctx: TopicContext) -> Reason | None:
         return Reason("结果尚未公示或公示已撤回", "the results are not on public notice")
     # The closing instant still belongs to the period.
     if ctx.now > deadline:
-        shown = deadline.strftime("%Y-%m-%d %H:%M UTC")
+        # In China time, as the notice itself shows its period.
+        shown = deadline.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
         return Reason(f"公示期已于 {shown} 结束，不能再提出异议",
-                      f"the notice period ended at {shown}; objections are no longer accepted")
+                      f"the notice period ended at {shown} (China time); objections are no longer accepted")
     return None
 
 

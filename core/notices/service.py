@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock, ratelimit
+from core.clock import CHINA_TZ
 from core.audit.service import record
 from core.authz.principal import Principal
 from core.authz.roles import Role
@@ -146,12 +147,13 @@ def _objection_fields(data: Any) -> tuple[str, str, str]:
 
 
 def _period_over(notice: Notice) -> ApiError:
-    shown = notice.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+    # In China time, as the notice itself shows its period.
+    shown = notice.closes_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     if notice.status == "withdrawn":
         return conflict("notice_closed", "该公示已撤回，不能再提出异议",
                         "this notice was withdrawn; objections are no longer accepted")
     return conflict("notice_closed", f"公示期已于 {shown} 结束，不能再提出异议",
-                    f"the notice period ended at {shown}; objections are no longer accepted")
+                    f"the notice period ended at {shown} (China time); objections are no longer accepted")
 
 
 def _too_many_objections(limit: int) -> Callable[[timedelta], ApiError]:
@@ -331,6 +333,10 @@ async def close_notice(session: AsyncSession, notice: Notice) -> Closed:
                   "或提请居民（代表）会议决定")
             en = (f"Notice period over with {received} objection(s), {open_count} awaiting an answer: the council "
                   "answers each or refers the matter to the residents' (representatives') meeting")
+        elif received:
+            zh = f"公示期满，收到的 {received} 条异议均已答复，报同级党组织确认"
+            en = (f"Notice period over; the {received} objection(s) received have all been answered; the results "
+                  "go to the same-level party organisation for confirmation")
         else:
             zh = "公示期满无异议，报同级党组织确认"
             en = "Notice period over with no objection; the results go to the same-level party organisation " \

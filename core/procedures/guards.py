@@ -5,6 +5,7 @@ API, in a background job and in a test.
 """
 from __future__ import annotations
 
+from core.clock import CHINA_TZ
 from core.procedures.model import Guard, Reason, TopicContext
 
 RESEARCH = "research"
@@ -29,8 +30,9 @@ def _notice_period_over(ctx: TopicContext) -> Reason | None:
     if deadline is None:
         return Reason("尚未开始公示", "the results have not been made public yet")
     if ctx.now < deadline:
-        shown = deadline.strftime("%Y-%m-%d %H:%M UTC")
-        return Reason(f"公示期未满，{shown} 结束", f"the notice period runs until {shown}")
+        # In China time, as the notice itself and the meetings' refusals show it.
+        shown = deadline.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        return Reason(f"公示期未满，{shown} 结束", f"the notice period runs until {shown} (China time)")
     return None
 
 
