@@ -4,7 +4,8 @@ Import the fixtures into a test module (``from tests.browser_fixtures import liv
 The server is ``yishi demo`` in a subprocess on a database of its own, started once per test
 session; pages are opened in a browser context that refuses, and records, any request for a
 host other than the app's own (closed government networks: nothing may come from elsewhere).
-Screenshots go to ``var/screenshots/`` (git-ignored), one folder per test.
+Screenshots go to ``var/screenshots/`` (git-ignored), one folder per test; ``AXE`` is axe-core from
+the npm lockfile (admin_ui/node_modules).
 """
 from __future__ import annotations
 
@@ -146,14 +147,6 @@ class Visit:
     def no_sideways_scroll(self) -> None:
         overflow = self.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{self.page.url} scrolls sideways by {overflow}px"
-
-    def axe_violations(self) -> list[dict]:
-        """axe-core's serious and critical violations on the current page."""
-        self.page.add_script_tag(path=str(AXE))
-        found = self.page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-                                   " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
-        return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def open_visit(browser, live_server: LiveServer, request, viewport: dict, name: str) -> Visit:
