@@ -101,9 +101,11 @@ def live_server(tmp_path_factory):
         pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_server):
     # After the server: its setup calls asyncio.run, which fails inside Playwright's running loop.
+    # Per module: while Playwright's sync driver is open its event loop counts as running in this
+    # thread, and every asyncio test of a later module would fail to start its own.
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: ./dev test installs Debian's chromium"
