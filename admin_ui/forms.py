@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,6 +150,27 @@ async def accepted(db: AsyncSession, form: Form, principal: Principal | None, lo
         except IntegrityError:
             raise DuplicateSubmission(location) from None
     return see_other(location, flash)
+
+
+# Refusals that are not about the form's fields: the login page or the error page shows them.
+NOT_THE_FORMS_FAULT = (401, 404)
+
+
+async def submit_form(db: AsyncSession, form: Form, principal: Principal | None, work: Callable[[], Awaitable[str]],
+                      refused: Callable[[ApiError], Awaitable[Any]], *, flash: str | None = None,
+                      raised: tuple[int, ...] = NOT_THE_FORMS_FAULT) -> Any:
+    """What every form's POST does once :func:`earlier_answer` has let it through: ``work()`` (the
+    service call; it answers where the browser goes next) inside :func:`attempt`; on a refusal
+    whose status is not in ``raised``, the page ``refused(err)`` renders (its errors beside the
+    fields); else :func:`accepted`."""
+    try:
+        async with attempt(db):
+            location = await work()
+    except ApiError as err:
+        if err.status_code in raised:
+            raise
+        return await refused(err)
+    return await accepted(db, form, principal, location, flash)
 
 
 class DuplicateSubmission(Exception):

@@ -114,27 +114,34 @@ def with_query(path: str, **params: Any) -> str:
     return f"{path}?{urlencode(kept, doseq=True)}" if kept else path
 
 
-async def render(request: Request, db: AsyncSession | None, template: str, *, status_code: int = 200,
-                 **context: Any) -> Template:
-    """The page ``template`` with ``context`` and what every page uses: ``_`` (translate),
-    ``bi`` (pick a bilingual field), the user, the CSRF field, the unread count, a flash message."""
+def _page_context(request: Request, *, unread: int, flash: str | None) -> dict[str, Any]:
+    """What every template may use: ``_`` (translate), ``bi`` (pick a bilingual field), the user,
+    the CSRF field, the unread count, the flash message (already translated)."""
     lang = language(request)
-    principal = current_principal(request)
-    flash = request.cookies.get(FLASH_COOKIE)
-    base = {
+    return {
         "request": request,
         "lang": lang,
         "_": lang.gettext,
         "bi": lang.bilingual,
-        "user": principal,
+        "user": current_principal(request),
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
-        "unread": await unread_notifications(db, principal) if db is not None else 0,
-        # Only a message of the catalogue: a cookie set elsewhere cannot put words on the page.
-        "flash": lang.gettext(flash) if flash and lang.knows(flash) else None,
+        "unread": unread,
+        "flash": flash,
         "path": request.url.path,
         "with_query": with_query,
     }
+
+
+async def render(request: Request, db: AsyncSession | None, template: str, *, status_code: int = 200,
+                 **context: Any) -> Template:
+    """The page ``template`` with ``context`` and what every page uses (:func:`_page_context`)."""
+    lang = language(request)
+    flash = request.cookies.get(FLASH_COOKIE)
+    unread = await unread_notifications(db, current_principal(request)) if db is not None else 0
+    # Only a message of the catalogue: a cookie set elsewhere cannot put words on the page.
+    shown = lang.gettext(flash) if flash and lang.knows(flash) else None
+    base = _page_context(request, unread=unread, flash=shown)
     response = Template(template_name=template, context={**base, **context}, status_code=status_code,
                         media_type=MediaType.HTML)
     if flash:
@@ -170,9 +177,7 @@ def _error_page(request: Request, err: ApiError) -> Response:
     fields = [f.message_en if lang.english else f.message_zh for f in err.fields]
     environment = request.app.template_engine.engine  # type: ignore[union-attr]
     html = environment.get_template("error.html").render(
-        request=request, lang=lang, _=lang.gettext, bi=lang.bilingual, user=current_principal(request),
-        csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), unread=0, flash=None, path=request.url.path,
-        with_query=with_query, status=err.status_code, message=message, fields=fields)
+        **_page_context(request, unread=0, flash=None), status=err.status_code, message=message, fields=fields)
     return Response(html, status_code=err.status_code, media_type=MediaType.HTML)
 
 

@@ -15,10 +15,9 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_ui.forms import FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
+from admin_ui.forms import FormErrors, accepted, earlier_answer, new_once_token, read_form, submit_form
 from admin_ui.i18n import N_, Language
 from admin_ui.web import current_principal, language, render
 from core import clock
@@ -65,18 +64,8 @@ async def _region(db: AsyncSession, code: str) -> Region:
     return region
 
 
-async def _existing(db: AsyncSession, code: str) -> Council:
-    council = await service.get_council(db, code)
-    if council is None:
-        raise not_found("议事会", "council")
-    return council
-
-
 async def _member_in(db: AsyncSession, council: Council, member_id: int) -> CouncilMember:
-    member = await db.scalar(select(CouncilMember).join(CouncilTerm, CouncilTerm.id == CouncilMember.term_id)
-                             .where(CouncilMember.id == member_id, CouncilTerm.council_id == council.id))
-    if member is None:
-        raise not_found("议事会成员", "council member")
+    member, _term = await service.member_of(db, council, member_id)
     return member
 
 
@@ -293,7 +282,7 @@ async def member_new_page(request: Request, code: FromPath[str], db: NamedDepend
     if category in CATEGORY_LABELS:
         values["category"] = category
     if replaces is not None:
-        replaced = await _member_in(db, await _existing(db, code), replaces)
+        replaced = await _member_in(db, await service.existing_council(db, code), replaces)
         values.update(category=replaced.category, role_in_council=replaced.role_in_council, grid=replaced.grid,
                       replaces=str(replaced.id))
     return await _member_form(request, db, code, mode="replace" if replaced else "add", values=values,
@@ -309,35 +298,38 @@ async def member_new_submit(request: Request, code: FromPath[str], db: NamedDepe
         return again
     replaces = form.text("replaces")
     replaced: CouncilMember | None = None
-    try:
-        async with attempt(db):
-            _required(form, _NAME_NEEDED, _CATEGORY_NEEDED)
-            data = typed(_member_payload(form, with_joined=True), MemberData)
-            context = await region_context(db, runtime.plugins, code)
-            if replaces:
-                council = await _existing(db, code)
-                replaced = await _member_in(db, council, int(replaces) if replaces.isdigit() else 0)
-                await service.member_leaves(db, council, replaced.id, data.joined_on, actor=principal,
-                                            context=context, notes=form.text("leave_reason") or None)
-            else:
-                council = await service.ensure_council(db, code, actor=principal)
-            await service.add_member(db, council, data, actor=principal, context=context)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
-        if replaces and replaced is None:
-            replaced = await _member_in(db, await _existing(db, code), int(replaces) if replaces.isdigit() else 0)
-        return await _member_form(request, db, code, mode="replace" if replaced else "add", values=form.values(),
-                                  errors=_member_errors(err, language(request), form), once=form.once, replaced=replaced,
+
+    async def work() -> str:
+        nonlocal replaced
+        _required(form, _NAME_NEEDED, _CATEGORY_NEEDED)
+        data = typed(_member_payload(form, with_joined=True), MemberData)
+        context = await region_context(db, runtime.plugins, code)
+        if replaces:
+            council = await service.existing_council(db, code)
+            replaced = await _member_in(db, council, int(replaces) if replaces.isdigit() else 0)
+            await service.member_leaves(db, council, replaced.id, data.joined_on, actor=principal,
+                                        context=context, notes=form.text("leave_reason") or None)
+        else:
+            council = await service.ensure_council(db, code, actor=principal)
+        await service.add_member(db, council, data, actor=principal, context=context)
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
+        shown = replaced
+        if replaces and shown is None:
+            shown = await _member_in(db, await service.existing_council(db, code), int(replaces) if replaces.isdigit() else 0)
+        return await _member_form(request, db, code, mode="replace" if shown else "add", values=form.values(),
+                                  errors=_member_errors(err, language(request), form), once=form.once, replaced=shown,
                                   status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council",
-                          flash=N_("The member was replaced.") if replaces else N_("The member is seated."))
+
+    return await submit_form(db, form, principal, work, refused,
+                             flash=N_("The member was replaced.") if replaces else N_("The member is seated."))
 
 
 @get("/r/{code:str}/council/members/{member_id:int}/edit", opt=dict(MANAGE), include_in_schema=False)
 async def member_edit_page(request: Request, code: FromPath[str], member_id: FromPath[int],
                            db: NamedDependency[AsyncSession]) -> Template:
-    member = await _member_in(db, await _existing(db, code), member_id)
+    member = await _member_in(db, await service.existing_council(db, code), member_id)
     return await _member_form(request, db, code, mode="edit", values=_member_values(member), errors=FormErrors(),
                               once=new_once_token(), member=member)
 
@@ -349,28 +341,28 @@ async def member_edit_submit(request: Request, code: FromPath[str], member_id: F
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     member = await _member_in(db, council, member_id)
-    try:
-        async with attempt(db):
-            _required(form, _NAME_NEEDED, _CATEGORY_NEEDED)
-            # The account link is not on the form: it stays as it is.
-            data = typed(_member_payload(form, with_joined=False, user_id=member.user_id), MemberData)
-            await service.update_member(db, council, member_id, data, actor=principal,
-                                        context=await region_context(db, runtime.plugins, code))
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        _required(form, _NAME_NEEDED, _CATEGORY_NEEDED)
+        # The account link is not on the form: it stays as it is.
+        data = typed(_member_payload(form, with_joined=False, user_id=member.user_id), MemberData)
+        await service.update_member(db, council, member_id, data, actor=principal,
+                                    context=await region_context(db, runtime.plugins, code))
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
         return await _member_form(request, db, code, mode="edit", values=form.values(), member=member,
                                   errors=_member_errors(err, language(request), form), once=form.once,
                                   status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The member's details are saved."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The member's details are saved."))
 
 
 async def _leave_form(request: Request, db: AsyncSession, code: str, member: CouncilMember, *,
                       values: dict[str, Any], errors: FormErrors, once: str, status_code: int = 200) -> Template:
     region = await _region(db, code)
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     return await render(request, db, "council/leave.html", status_code=status_code, code=code, region=region,
                         council_name=council.name, member=service.member_dict(member), values=values,
                         errors=errors, once=once)
@@ -379,7 +371,7 @@ async def _leave_form(request: Request, db: AsyncSession, code: str, member: Cou
 @get("/r/{code:str}/council/members/{member_id:int}/leave", opt=dict(MANAGE), include_in_schema=False)
 async def member_leave_page(request: Request, code: FromPath[str], member_id: FromPath[int],
                             db: NamedDependency[AsyncSession]) -> Template:
-    member = await _member_in(db, await _existing(db, code), member_id)
+    member = await _member_in(db, await service.existing_council(db, code), member_id)
     return await _leave_form(request, db, code, member, values={"left_on": clock.today().isoformat()},
                              errors=FormErrors(), once=new_once_token())
 
@@ -391,20 +383,20 @@ async def member_leave_submit(request: Request, code: FromPath[str], member_id: 
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     member = await _member_in(db, council, member_id)
-    try:
-        async with attempt(db):
-            data = typed(form.filled("left_on", "notes"), MemberLeave)
-            await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
-                                        context=await region_context(db, runtime.plugins, code), notes=data.notes)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        data = typed(form.filled("left_on", "notes"), MemberLeave)
+        await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
+                                    context=await region_context(db, runtime.plugins, code), notes=data.notes)
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
         return await _leave_form(request, db, code, member, values=form.values(),
                                  errors=_member_errors(err, language(request), form, date_field="left_on"),
                                  once=form.once, status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The member's leaving is recorded."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The member's leaving is recorded."))
 
 
 # -- terms and the council itself ---------------------------------------------------------
@@ -433,19 +425,19 @@ async def term_new_submit(request: Request, code: FromPath[str], db: NamedDepend
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            _required(form, ("starts_on", "请填写任期开始日期", "the first day of the term is required"))
-            data = typed(form.filled("starts_on", "ends_on"), TermStart)
-            council = await service.ensure_council(db, code, actor=principal)
-            await service.start_term(db, council, data.starts_on, data.ends_on, actor=principal,
-                                     context=await region_context(db, runtime.plugins, code))
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        _required(form, ("starts_on", "请填写任期开始日期", "the first day of the term is required"))
+        data = typed(form.filled("starts_on", "ends_on"), TermStart)
+        council = await service.ensure_council(db, code, actor=principal)
+        await service.start_term(db, council, data.starts_on, data.ends_on, actor=principal,
+                                 context=await region_context(db, runtime.plugins, code))
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
         return await _term_form(request, db, code, values=form.values(), errors=FormErrors.of(err, language(request)),
                                 once=form.once, status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The new term has begun."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The new term has begun."))
 
 
 async def _edit_form(request: Request, db: AsyncSession, code: str, *, values: dict[str, Any], errors: FormErrors,
@@ -468,19 +460,19 @@ async def council_edit_submit(request: Request, code: FromPath[str], db: NamedDe
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            _required(form, ("name", "请填写议事会名称", "the council's name is required"))
-            # The venue may be cleared, so it is sent even when empty.
-            data = typed({"name": form.text("name"), "venue": form.text("venue")}, CouncilEdit)
-            council = await service.ensure_council(db, code, actor=principal)
-            await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        _required(form, ("name", "请填写议事会名称", "the council's name is required"))
+        # The venue may be cleared, so it is sent even when empty.
+        data = typed({"name": form.text("name"), "venue": form.text("venue")}, CouncilEdit)
+        council = await service.ensure_council(db, code, actor=principal)
+        await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
         return await _edit_form(request, db, code, values=form.values(), errors=FormErrors.of(err, language(request)),
                                 once=form.once, status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The council's details are saved."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The council's details are saved."))
 
 
 # -- documents on file ------------------------------------------------------------------
@@ -510,29 +502,29 @@ async def document_new_submit(request: Request, code: FromPath[str], db: NamedDe
     # Filing is two API calls, each behind its own action: the upload's is checked here.
     if not (await get_authorizer(runtime)).allowed(principal, attachments.UPLOAD, code):
         raise forbidden()
-    try:
-        async with attempt(db):
-            missing = [] if form.files(attachments.FIELD) else [
-                FieldError(attachments.FIELD, "请选择要上传的文件", "choose a file to upload")]
-            if not form.text("kind"):
-                missing.append(FieldError("kind", "请选择文档类别", "choose the kind of document"))
-            if missing:
-                raise validation_failed(*missing)
-            upload = form.files(attachments.FIELD)[0]
-            attachment = await attachments.store(db, principal, code, await upload.read(), upload.filename,
-                                                 upload_dir=runtime.config.upload_dir)
-            data = typed({**form.filled("kind", "title"), "attachment_id": attachment.id}, DocumentData)
-            council = await service.ensure_council(db, code, actor=principal)
-            await service.file_document(db, council, data, actor=principal)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        missing = [] if form.files(attachments.FIELD) else [
+            FieldError(attachments.FIELD, "请选择要上传的文件", "choose a file to upload")]
+        if not form.text("kind"):
+            missing.append(FieldError("kind", "请选择文档类别", "choose the kind of document"))
+        if missing:
+            raise validation_failed(*missing)
+        upload = form.files(attachments.FIELD)[0]
+        attachment = await attachments.store(db, principal, code, await upload.read(), upload.filename,
+                                             upload_dir=runtime.config.upload_dir)
+        data = typed({**form.filled("kind", "title"), "attachment_id": attachment.id}, DocumentData)
+        council = await service.ensure_council(db, code, actor=principal)
+        await service.file_document(db, council, data, actor=principal)
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
         errors = FormErrors.of(err, language(request))
         if "kind" in errors.fields and form.text("kind"):
             errors.fields["kind"] = language(request).gettext("Choose a kind from the list.")
         return await _document_form(request, db, code, values=form.values(), errors=errors, once=form.once,
                                     status_code=err.status_code)
-    return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The document is on file."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The document is on file."))
 
 
 @post("/r/{code:str}/council/documents/{document_id:int}/withdraw", opt=dict(MANAGE), include_in_schema=False)
@@ -543,7 +535,7 @@ async def document_withdraw_submit(request: Request, code: FromPath[str], docume
     if (again := await earlier_answer(db, form)) is not None:
         return again
     # A refusal (already withdrawn) is not a field's fault: the error page says it.
-    await service.withdraw_document(db, await _existing(db, code), document_id, actor=principal)
+    await service.withdraw_document(db, await service.existing_council(db, code), document_id, actor=principal)
     return await accepted(db, form, principal, f"/r/{code}/council", flash=N_("The document was withdrawn."))
 
 

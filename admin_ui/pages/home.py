@@ -10,17 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_ui.web import render, signed_in
 from core.authz.roles import ROLE_LABELS
+from core.escalation.regions import region_names
 from core.models import Region
 from core.models.region import RegionLevel
 
 SEARCH_LIMIT = 20
 _PUBLIC_LEVELS = (RegionLevel.street.value, RegionLevel.community.value)
-
-
-async def region_names(db: AsyncSession, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict((await db.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))).all())
 
 
 async def search_public_regions(db: AsyncSession, query: str) -> list[dict]:

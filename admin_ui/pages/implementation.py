@@ -19,7 +19,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_ui.forms import Form, FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
+from admin_ui.forms import (NOT_THE_FORMS_FAULT, Form, FormErrors, earlier_answer, new_once_token, read_form,
+                            submit_form)
 from admin_ui.i18n import N_
 from admin_ui.pages.meetings import Failed, errors_of
 from admin_ui.web import render
@@ -147,18 +148,18 @@ async def _submit(request: Request, db: AsyncSession, runtime: Runtime, principa
                   anchor: str) -> Template | Redirect:
     """One form: ``record()`` (uploads and the service call) in a savepoint; the page again with
     the errors beside form ``name`` if it refuses; else back to ``anchor`` on the page."""
-    try:
-        async with attempt(db):
-            await record()
-    except ApiError as err:
-        # Not the form's fault, and there may be no form to show it beside: the error page.
-        if err.status_code in (401, 403, 404):
-            raise
+    async def work() -> str:
+        await record()
+        return _page(topic_id, anchor)
+
+    async def refused(err: ApiError) -> Template:
         # The photos the service names as attachment ids came from the photos input.
         errors = errors_of(err, request, lambda field: "photos" if field == "attachment_ids" else None)
         return await _implementation_page(request, db, runtime, principal, topic_id, status_code=err.status_code,
                                           failed=Failed(name, errors, form.values(), form.once))
-    return await accepted(db, form, principal, _page(topic_id, anchor), flash=flash)
+
+    # A 403 is not the form's fault either, and there may be no form to show it beside: the error page.
+    return await submit_form(db, form, principal, work, refused, flash=flash, raised=(*NOT_THE_FORMS_FAULT, 403))
 
 
 async def _stored_photos(db: AsyncSession, runtime: Runtime, principal: Principal, authorizer: Authorizer,

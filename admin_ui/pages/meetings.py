@@ -21,7 +21,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_ui.forms import Form, FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
+from admin_ui.forms import (NOT_THE_FORMS_FAULT, Form, FormErrors, earlier_answer, new_once_token, read_form,
+                            submit_form)
 from admin_ui.i18n import N_
 from admin_ui.web import language, render, with_query
 from core import clock
@@ -172,16 +173,17 @@ async def _submit(request: Request, db: AsyncSession, runtime: Runtime, principa
     with the errors beside form ``name`` if it refuses; else back to its ``section`` of the page."""
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            await record(await _managed(db, runtime, principal, meeting_id))
-    except ApiError as err:
-        # Not the form's fault, and a reader has no record form to show it beside: the error page.
-        if err.status_code in (401, 403, 404):
-            raise
+
+    async def work() -> str:
+        await record(await _managed(db, runtime, principal, meeting_id))
+        return f"/meetings/{meeting_id}#{section or name}"
+
+    async def refused(err: ApiError) -> Template:
         return await _meeting_page(request, db, runtime, principal, meeting_id, status_code=err.status_code,
                                    failed=Failed(name, errors_of(err, request, rename), form.values(), form.once))
-    return await accepted(db, form, principal, f"/meetings/{meeting_id}#{section or name}", flash=flash)
+
+    # A 403 is not the form's fault either, and a reader has no record form to show it beside.
+    return await submit_form(db, form, principal, work, refused, flash=flash, raised=(*NOT_THE_FORMS_FAULT, 403))
 
 
 async def _settings(db: AsyncSession, runtime: Runtime, region_code: str) -> tuple[float, int]:

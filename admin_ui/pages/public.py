@@ -20,9 +20,8 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup, escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_ui.forms import FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
+from admin_ui.forms import FormErrors, earlier_answer, new_once_token, read_form, submit_form
 from admin_ui.i18n import N_, Language
-from admin_ui.pages.home import region_names
 from admin_ui.web import language, render, see_other, signed_in
 from core import clock
 from core.attachments.service import ANONYMOUS_MAX_BYTES
@@ -32,6 +31,7 @@ from core.clientaddr import client_address
 from core.councils import service as councils
 from core.councils.categories import CATEGORY_LABELS, ROLES_IN_COUNCIL, is_fixed
 from core.errors import ApiError, typed
+from core.escalation.regions import region_names
 from core.models import Region, Topic
 from core.models.region import level_of_code
 from core.notices import service as notices
@@ -189,17 +189,17 @@ async def submit_topic(request: Request, code: FromPath[str], db: NamedDependenc
     await signed_in(request, db)
     region = await door.open_door_region(db, code)
     photos = [door.Photo(upload.filename, await upload.read()) for upload in form.files(door.PHOTOS_FIELD)]
-    try:
-        async with attempt(db):
-            payload = msgspec.to_builtins(typed(form.filled(*TOPIC_FIELDS), PublicTopicForm))
-            receipt = await door.submit(db, region.code, payload, client_address(request), plugins=runtime.plugins,
-                                        photos=photos, upload_dir=runtime.config.upload_dir)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        payload = msgspec.to_builtins(typed(form.filled(*TOPIC_FIELDS), PublicTopicForm))
+        receipt = await door.submit(db, region.code, payload, client_address(request), plugins=runtime.plugins,
+                                    photos=photos, upload_dir=runtime.config.upload_dir)
+        return f"/t/{receipt['tracking_code']}?new=1"
+
+    async def refused(err: ApiError) -> Template:
         return await _submit_page(request, db, runtime, region, status_code=err.status_code, values=form.values(),
                                   errors=FormErrors.of(err, language(request)), once=form.once)
-    return await accepted(db, form, None, f"/t/{receipt['tracking_code']}?new=1")
+
+    return await submit_form(db, form, None, work, refused)
 
 
 # -- following a topic --------------------------------------------------------------------
@@ -269,17 +269,17 @@ async def object_to_notice(request: Request, notice_id: FromPath[int], db: Named
     if (again := await earlier_answer(db, form)) is not None:
         return again
     await signed_in(request, db)
-    try:
-        async with attempt(db):
-            payload = msgspec.to_builtins(typed(form.filled(*OBJECTION_FIELDS), ObjectionForm))
-            await notices.submit_objection(db, runtime.plugins, notice_id, payload, client=client_address(request))
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        payload = msgspec.to_builtins(typed(form.filled(*OBJECTION_FIELDS), ObjectionForm))
+        await notices.submit_objection(db, runtime.plugins, notice_id, payload, client=client_address(request))
+        return f"/notices/{notice_id}#objections"
+
+    async def refused(err: ApiError) -> Template:
         return await _notice_page(request, db, notice_id, status_code=err.status_code, values=form.values(),
                                   errors=FormErrors.of(err, language(request)), once=form.once)
-    return await accepted(db, form, None, f"/notices/{notice_id}#objections",
-                          flash=N_("Your objection has been received. The council answers it on this page."))
+
+    return await submit_form(db, form, None, work, refused,
+                             flash=N_("Your objection has been received. The council answers it on this page."))
 
 
 def qr_svg(url: str, label: str) -> Markup:

@@ -21,9 +21,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_ui.forms import Form, FormErrors, accepted, attempt, earlier_answer, new_once_token, read_form
+from admin_ui.forms import Form, FormErrors, earlier_answer, new_once_token, read_form, submit_form
 from admin_ui.i18n import N_, Language
-from admin_ui.pages.home import region_names
 from admin_ui.web import language, local_time, render, with_query
 from core import clock
 from core.attachments import service as attachments
@@ -37,6 +36,7 @@ from core.consultation.views import FORM_LABELS, METHOD_LABELS, OUTCOME_LABELS
 from core.councils.categories import TOPIC_CATEGORIES
 from core.errors import ApiError, FieldError, typed, validation_failed
 from core.escalation import service as escalation
+from core.escalation.regions import region_names
 from core.escalation.schemas import EscalationRequest, UpwardReportForm
 from core.models import Region
 from core.models.consultation import MEETING_FORMS, OUTCOME_FORMS, RESEARCH_METHODS, Meeting
@@ -345,24 +345,21 @@ async def new_topic_submit(request: Request, code: FromPath[str], db: NamedDepen
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            data = form.filled("title", "description", "category", "channel", "scale", "proposer_name",
-                               "proposer_contact", lists=("affected_regions",))
-            if more := _codes(form.text("affected_codes")):
-                data["affected_regions"] = [*data.get("affected_regions", []), *more]
-            topic = await topics_service.create_topic(db, principal, code,
-                                                      msgspec.to_builtins(typed(data, TopicForm)),
-                                                      plugins=runtime.plugins,
-                                                      authorizer=await get_authorizer(runtime))
-            topic_id = topic.id
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        data = form.filled("title", "description", "category", "channel", "scale", "proposer_name",
+                           "proposer_contact", lists=("affected_regions",))
+        if more := _codes(form.text("affected_codes")):
+            data["affected_regions"] = [*data.get("affected_regions", []), *more]
+        topic = await topics_service.create_topic(db, principal, code, msgspec.to_builtins(typed(data, TopicForm)),
+                                                  plugins=runtime.plugins, authorizer=await get_authorizer(runtime))
+        return f"/topics/{topic.id}"
+
+    async def refused(err: ApiError) -> Template:
         return await _new_topic_page(request, db, runtime, code, values=form.values(),
                                      errors=FormErrors.of(err, language(request)), once=form.once,
                                      status_code=err.status_code)
-    return await accepted(db, form, principal, f"/topics/{topic_id}", flash=N_("The topic was submitted."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The topic was submitted."))
 
 
 # -- the topic page -----------------------------------------------------------------------
@@ -577,22 +574,22 @@ async def action_submit(request: Request, topic_id: FromPath[int], action: FromP
     context = await region_context(db, runtime.plugins, region_code)
     declared = declared_action(procedure_of(context, topic), step, action)
     kind = form_kind(declared) if declared else "note"
-    try:
-        async with attempt(db):
-            data = _action_payload(form, kind, context)
-            if kind == "research":
-                if photos := await _store_photos(db, principal, runtime, authorizer, region_code, form):
-                    data["attachments"] = photos
-            payload = msgspec.to_builtins(typed(data, TopicAction))
-            await topics_service.perform_action(db, principal, topic_id, action, payload, plugins=runtime.plugins,
-                                                authorizer=authorizer)
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        data = _action_payload(form, kind, context)
+        if kind == "research":
+            if photos := await _store_photos(db, principal, runtime, authorizer, region_code, form):
+                data["attachments"] = photos
+        payload = msgspec.to_builtins(typed(data, TopicAction))
+        await topics_service.perform_action(db, principal, topic_id, action, payload, plugins=runtime.plugins,
+                                            authorizer=authorizer)
+        return f"/topics/{topic_id}"
+
+    async def refused(err: ApiError) -> Template:
         return await _action_page(request, db, runtime, principal, authorizer, topic_id, action,
                                   values=form.values(), errors=FormErrors.of(err, language(request)),
                                   once=form.once, form=form, status_code=err.status_code)
-    return await accepted(db, form, principal, f"/topics/{topic_id}", flash=N_("The action was recorded."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The action was recorded."))
 
 
 # -- escalation and upward reports ------------------------------------------------------------
@@ -631,21 +628,21 @@ async def escalation_submit(request: Request, topic_id: FromPath[int], db: Named
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            data = form.filled(*ESCALATION_FIELDS, lists=("affected_regions",))
-            if more := _codes(form.text("affected_codes")):
-                data["affected_regions"] = [*data.get("affected_regions", []), *more]
-            await escalation.request_escalation(db, principal, topic_id,
-                                                msgspec.to_builtins(typed(data, EscalationRequest)),
-                                                plugins=runtime.plugins, authorizer=await get_authorizer(runtime))
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        data = form.filled(*ESCALATION_FIELDS, lists=("affected_regions",))
+        if more := _codes(form.text("affected_codes")):
+            data["affected_regions"] = [*data.get("affected_regions", []), *more]
+        await escalation.request_escalation(db, principal, topic_id,
+                                            msgspec.to_builtins(typed(data, EscalationRequest)),
+                                            plugins=runtime.plugins, authorizer=await get_authorizer(runtime))
+        return f"/topics/{topic_id}"
+
+    async def refused(err: ApiError) -> Template:
         return await _escalation_page(request, db, runtime, principal, topic_id, values=form.values(),
                                       errors=FormErrors.of(err, language(request)), once=form.once,
                                       status_code=err.status_code)
-    return await accepted(db, form, principal, f"/topics/{topic_id}", flash=N_("The topic was moved up."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The topic was moved up."))
 
 
 async def _report_page(request: Request, db: AsyncSession, runtime: Runtime, principal: Principal,
@@ -682,19 +679,19 @@ async def report_submit(request: Request, topic_id: FromPath[int], db: NamedDepe
     form = await read_form(request)
     if (again := await earlier_answer(db, form)) is not None:
         return again
-    try:
-        async with attempt(db):
-            data = form.filled(*REPORT_FIELDS)
-            await escalation.file_upward_report(db, principal, topic_id,
-                                                msgspec.to_builtins(typed(data, UpwardReportForm)),
-                                                authorizer=await get_authorizer(runtime))
-    except ApiError as err:
-        if err.status_code in (401, 404):
-            raise
+    async def work() -> str:
+        data = form.filled(*REPORT_FIELDS)
+        await escalation.file_upward_report(db, principal, topic_id,
+                                            msgspec.to_builtins(typed(data, UpwardReportForm)),
+                                            authorizer=await get_authorizer(runtime))
+        return f"/topics/{topic_id}"
+
+    async def refused(err: ApiError) -> Template:
         return await _report_page(request, db, runtime, principal, topic_id, values=form.values(),
                                   errors=FormErrors.of(err, language(request)), once=form.once,
                                   status_code=err.status_code)
-    return await accepted(db, form, principal, f"/topics/{topic_id}", flash=N_("The report was filed."))
+
+    return await submit_form(db, form, principal, work, refused, flash=N_("The report was filed."))
 
 
 PAGES = [topic_board, new_topic_form, new_topic_submit, topic_page, action_form, action_submit, escalation_form,

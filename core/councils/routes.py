@@ -63,13 +63,6 @@ async def _change_answer(db: AsyncSession, change: RosterChange) -> dict:
     return answer
 
 
-async def _existing(db: AsyncSession, code: str) -> Council:
-    council = await service.get_council(db, code)
-    if council is None:
-        raise not_found("议事会", "council")
-    return council
-
-
 @get("/regions/{code:str}/council", opt=READ, summary="The region's council, current term, roster and rule remarks")
 async def council_detail(code: FromPath[str], db: NamedDependency[AsyncSession],
                          runtime: NamedDependency[Runtime]) -> dict:
@@ -88,7 +81,7 @@ async def council_edit(code: FromPath[str], data: JSONBody[CouncilEdit], db: Nam
      summary="Members serving on a date (default today); with history=true, everyone in the term")
 async def council_members(code: FromPath[str], db: NamedDependency[AsyncSession],
                           on: FromQuery[date | None] = None, history: FromQuery[bool] = False) -> dict:
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     term = await service.current_term(db, council, on)
     if term is None:
         return {"term": None, "members": []}
@@ -108,7 +101,7 @@ async def council_member_add(code: FromPath[str], data: JSONBody[MemberData], db
 async def council_member_edit(code: FromPath[str], member_id: FromPath[int], data: JSONBody[MemberData],
                               db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
                               principal: NamedDependency[Principal]) -> dict:
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     change = await service.update_member(db, council, member_id, data, actor=principal,
                                          context=await _context(db, runtime, code))
     return await _change_answer(db, change)
@@ -119,7 +112,7 @@ async def council_member_edit(code: FromPath[str], member_id: FromPath[int], dat
 async def council_member_leave(code: FromPath[str], member_id: FromPath[int], data: JSONBody[MemberLeave],
                                db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
                                principal: NamedDependency[Principal]) -> dict:
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     change = await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
                                          context=await _context(db, runtime, code), notes=data.notes)
     return await _change_answer(db, change)
@@ -163,7 +156,7 @@ async def council_document_file(code: FromPath[str], data: JSONBody[DocumentData
       summary="Withdraw a council document (the record stays)")
 async def council_document_withdraw(code: FromPath[str], document_id: FromPath[int],
                                     db: NamedDependency[AsyncSession], principal: NamedDependency[Principal]) -> dict:
-    council = await _existing(db, code)
+    council = await service.existing_council(db, code)
     return service.document_dict(await service.withdraw_document(db, council, document_id, actor=principal))
 
 

@@ -113,6 +113,14 @@ async def get_council(session: AsyncSession, region_code: str) -> Council | None
     return await session.scalar(select(Council).where(Council.region_code == region_code))
 
 
+async def existing_council(session: AsyncSession, region_code: str) -> Council:
+    """The region's council, or 404 when it has none yet."""
+    council = await get_council(session, region_code)
+    if council is None:
+        raise not_found("议事会", "council")
+    return council
+
+
 def default_council_name(region: Region) -> str:
     return f"{region.name}协商议事会"
 
@@ -298,7 +306,7 @@ async def _validate_member(session: AsyncSession, data: MemberData) -> None:
         raise validation_failed(*errors)
 
 
-async def _member_of(session: AsyncSession, council: Council, member_id: int) -> tuple[CouncilMember, CouncilTerm]:
+async def member_of(session: AsyncSession, council: Council, member_id: int) -> tuple[CouncilMember, CouncilTerm]:
     row = (await session.execute(
         select(CouncilMember, CouncilTerm).join(CouncilTerm, CouncilTerm.id == CouncilMember.term_id)
         .where(CouncilMember.id == member_id, CouncilTerm.council_id == council.id))).first()
@@ -354,7 +362,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
                         actor: Any = None, context: RegionContext) -> RosterChange:
     """Correct a member's details (category, flags, grid, role…); joining and leaving dates have their own calls."""
     await _validate_member(session, data)
-    member, term = await _member_of(session, council, member_id)
+    member, term = await member_of(session, council, member_id)
     if member.left_on is not None and member.left_on <= today():
         raise ApiError(409, "member_left", "该成员已退出，历史记录不可修改",
                        "this member has left; their record is history and cannot be edited")
@@ -385,7 +393,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
 async def member_leaves(session: AsyncSession, council: Council, member_id: int, left_on: date | None = None, *,
                         actor: Any = None, context: RegionContext, notes: str | None = None) -> RosterChange:
     """Record that a member left; the row stays, so the term's history shows who sat when."""
-    member, term = await _member_of(session, council, member_id)
+    member, term = await member_of(session, council, member_id)
     if member.left_on is not None:
         raise ApiError(409, "member_left", f"该成员已于 {member.left_on.isoformat()} 退出",
                        f"this member already left on {member.left_on.isoformat()}")
