@@ -65,10 +65,11 @@ def _register_subcommands() -> None:
     from core.auth.cli import users
     from core.jobs.cli import jobs, scheduler, worker
     from core.regions.cli import regions
+    from core.stats.cli import stats
     from core.tenants.cli import tenants
     from core.demo import demo
 
-    for command in (users, regions, tenants, worker, scheduler, jobs, demo, audit):
+    for command in (users, regions, tenants, worker, scheduler, jobs, demo, audit, stats):
         main.add_command(command)
 
     from core.builtin import make_plugin_manager

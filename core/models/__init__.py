@@ -13,6 +13,7 @@ from core.models import attachment, public  # noqa: F401  (tables of the residen
 from core.models import ratelimit  # noqa: F401  (rate-limit windows of the public door and objections)
 from core.models import implementation, notice  # noqa: F401  (公示 and objections; tasks, ratings, notifications)
 from core.models import submission  # noqa: F401  (one-time tokens of the pages' forms)
+from core.models import rollup  # noqa: F401  (per-region topic totals, kept by a flush listener)
 
 __all__ = [
     "AuditEntry",

@@ -44,6 +44,8 @@ class Task(Base):
         Index("ix_tasks_region_code_status", "region_code", "status"),
         # The overdue job's query: open tasks past their deadline.
         Index("ix_tasks_status_deadline", "status", "deadline"),
+        # The stats' overdue tasks of a subtree: only the open ones are in the range read.
+        Index("ix_tasks_status_region_code_deadline", "status", "region_code", "deadline"),
     )
 
 

@@ -48,6 +48,8 @@ class Notice(Base):
         Index("ix_notices_region_code_status", "region_code", "status"),
         # The expiry job's query: open notices whose period has ended.
         Index("ix_notices_status_closes_at", "status", "closes_at"),
+        # The stats' open notices of a subtree: only the open ones are in the range read.
+        Index("ix_notices_status_region_code_closes_at", "status", "region_code", "closes_at"),
     )
 
 

@@ -26,7 +26,10 @@ class Topic(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The council's region that owns the topic now; changes on escalation.
-    region_code: Mapped[str] = mapped_column(code_column_type(12), ForeignKey("regions.code"))
+    # active_history on the three columns the per-region totals count by
+    # (core/models/rollup.py): a change knows the value it replaces even when
+    # that was not loaded.
+    region_code: Mapped[str] = mapped_column(code_column_type(12), ForeignKey("regions.code"), active_history=True)
     origin_region_code: Mapped[str] = mapped_column(code_column_type(12), ForeignKey("regions.code"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -42,8 +45,8 @@ class Topic(Base):
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     procedure_key: Mapped[str] = mapped_column(String(64))
     procedure_version: Mapped[int] = mapped_column(Integer)
-    step: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    step: Mapped[str] = mapped_column(String(64), active_history=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", active_history=True)
     counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # Timer key -> ISO 8601 UTC deadline.
     timers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

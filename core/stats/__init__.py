@@ -1,1 +1,1 @@
-"""Figures for a region's subtree, each computed by the database."""
+"""Figures for a region's subtree, read from per-region totals kept as topics change."""

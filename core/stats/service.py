@@ -1,41 +1,51 @@
 """A region's figures: topics by step and status, consultations held,
 topics resolved and how long resolution took, open notices, overdue tasks.
 
-Each figure is one small function running aggregate SQL over the subtree;
-no topic row is loaded into Python, so the cost does not grow with a city's
-history. The subtree is ``[code, next prefix)`` on the owning council's
-region code, narrowed by the caller's :class:`RegionScope` (a community
-chair asking about a street still sees only their own community).
+The topic figures are read from the per-region totals kept in the same
+transaction as every change to a topic (core/models/rollup.py): a few dozen
+rows for the region asked about, whatever the number of topics, so a city
+costs what a community does. The two figures that depend on the clock
+(notices open now, tasks overdue now) are counts over an index holding only
+open notices / open tasks in region order.
 
-To add a figure, write ``async def figure(session, subtree) -> value`` and
-list it in :data:`FIGURES`.
+The subtree is ``[code, next prefix)`` on the owning council's region code,
+narrowed by the caller's :class:`RegionScope` (a community chair asking about
+a street still sees only their own community): when the scope covers the
+whole subtree the subtree's own totals are read, otherwise the totals of the
+scope's few regions inside it are added up.
+
+Resolution time is counted in whole days (rounded down) from submission to
+the topic's first history entry with the status closed; the median is the
+middle one of those (the mean of the middle two for an even count).
+
+To add a figure from the totals, write ``def figure(totals, subtree) -> value``
+and list it in :data:`TOTALS_FIGURES`; one that needs its own query,
+``async def figure(session, subtree) -> value`` in :data:`QUERY_FIGURES`.
 """
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import clock
 from core.authz.scope import RegionScope
-from core.models import Topic, TopicEvent
 from core.models.implementation import Task
 from core.models.notice import Notice
 from core.models.region import subtree_upper_bound
+from core.models.rollup import ACTION, CLOSED, DAYS, STATUS, STEP, TopicRollup, has_pending, settle
 from core.plugins import PluginHost
 from core.procedures.registry import procedure_registry
 
 READ = "stats.read"
-CLOSED = "closed"
 # The generic procedure's resolution action; procedures that mark their own
 # with kind "resolution" are found through the registry as well.
 RESOLUTION_KIND = "resolution"
 DEFAULT_RESOLUTION_ACTIONS = ("record_resolution",)
-SECONDS_PER_DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,18 @@ class Subtree:
         return and_(column >= self.region_code, column < subtree_upper_bound(self.region_code),
                     self.scope.where(column))
 
+    def rollup_regions(self) -> tuple[list[str], list[str]]:
+        """(regions whose whole subtree counts, regions whose own topics alone count).
+
+        The scope's prefixes and codes do not overlap (RegionScope drops a
+        prefix inside another and a code inside a prefix), so neither do these.
+        """
+        code, scope = self.region_code, self.scope
+        if scope.everything or any(code.startswith(prefix) for prefix in scope.prefixes):
+            return [code], []
+        return ([prefix for prefix in scope.prefixes if prefix.startswith(code)],
+                [single for single in scope.codes if single.startswith(code)])
+
 
 def resolution_actions(plugins: PluginHost) -> tuple[str, ...]:
     keys = set(DEFAULT_RESOLUTION_ACTIONS)
@@ -62,93 +84,106 @@ def resolution_actions(plugins: PluginHost) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+@dataclass
+class Totals:
+    """The subtree's totals: figure → item → total (items with a total of 0 left out)."""
+
+    figures: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def of(self, figure: str) -> dict[str, int]:
+        return self.figures.get(figure, {})
+
+
+async def load_totals(session: AsyncSession, subtree: Subtree) -> Totals:
+    if has_pending(session):
+        # This transaction changed topics: its own changes count, as a scan would have seen them.
+        await session.run_sync(settle)
+    whole, own_only = subtree.rollup_regions()
+    terms = []
+    if whole:
+        terms.append(TopicRollup.region_code.in_(whole))
+    if own_only:
+        terms.append(and_(TopicRollup.region_code.in_(own_only), TopicRollup.own.is_(True)))
+    totals = Totals()
+    if not terms:
+        return totals
+    rows = await session.execute(
+        select(TopicRollup.figure, TopicRollup.item, func.sum(TopicRollup.total))
+        .where(or_(*terms)).group_by(TopicRollup.figure, TopicRollup.item)
+        .order_by(TopicRollup.figure, TopicRollup.item))
+    for figure, item, total in rows.all():
+        if total:
+            totals.figures.setdefault(figure, {})[item] = int(total)
+    return totals
+
+
 # -- the figures -----------------------------------------------------------------
 
-async def topics_total(session: AsyncSession, subtree: Subtree) -> int:
-    return await session.scalar(select(func.count()).select_from(Topic)
-                                .where(subtree.where(Topic.region_code))) or 0
+def topics_total(totals: Totals, _subtree: Subtree) -> int:
+    return sum(totals.of(STATUS).values())
 
 
-async def _grouped(session: AsyncSession, subtree: Subtree, column) -> dict[str, int]:
-    rows = await session.execute(select(column, func.count()).where(subtree.where(Topic.region_code))
-                                 .group_by(column).order_by(column))
-    return {key: count for key, count in rows.all()}
+def topics_by_step(totals: Totals, _subtree: Subtree) -> dict[str, int]:
+    return dict(sorted(totals.of(STEP).items()))
 
 
-async def topics_by_step(session: AsyncSession, subtree: Subtree) -> dict[str, int]:
-    return await _grouped(session, subtree, Topic.step)
+def topics_by_status(totals: Totals, _subtree: Subtree) -> dict[str, int]:
+    return dict(sorted(totals.of(STATUS).items()))
 
 
-async def topics_by_status(session: AsyncSession, subtree: Subtree) -> dict[str, int]:
-    return await _grouped(session, subtree, Topic.status)
-
-
-async def consultations_held(session: AsyncSession, subtree: Subtree) -> int:
+def consultations_held(totals: Totals, subtree: Subtree) -> int:
     """Resolutions recorded (协商议事 held and concluded), counting a reconsultation again."""
-    return await session.scalar(
-        select(func.count()).select_from(TopicEvent).join(Topic, Topic.id == TopicEvent.topic_id)
-        .where(subtree.where(Topic.region_code), TopicEvent.action.in_(subtree.resolution_actions))) or 0
+    actions = totals.of(ACTION)
+    return sum(actions.get(key, 0) for key in subtree.resolution_actions)
 
 
-async def topics_resolved(session: AsyncSession, subtree: Subtree) -> int:
-    return await session.scalar(select(func.count()).select_from(Topic)
-                                .where(subtree.where(Topic.region_code), Topic.status == CLOSED)) or 0
+def topics_resolved(totals: Totals, _subtree: Subtree) -> int:
+    return totals.of(STATUS).get(CLOSED, 0)
 
 
-def _resolution_days(subtree: Subtree, dialect: str):
-    """One row per resolved topic: days from submission to the event that closed it."""
-    closed = (select(Topic.created_at.label("created_at"), func.min(TopicEvent.at).label("closed_at"))
-              .join(TopicEvent, TopicEvent.topic_id == Topic.id)
-              .where(subtree.where(Topic.region_code), Topic.status == CLOSED, TopicEvent.status == CLOSED)
-              .group_by(Topic.id, Topic.created_at).subquery())
-    if dialect == "postgresql":
-        days = func.extract("epoch", closed.c.closed_at - closed.c.created_at) / SECONDS_PER_DAY
-    else:
-        # SQLite keeps UTC datetimes as ISO text, which julianday() reads.
-        days = func.julianday(closed.c.closed_at) - func.julianday(closed.c.created_at)
-    return select(days.label("days")).subquery()
-
-
-async def median_days_to_resolution(session: AsyncSession, subtree: Subtree) -> float | None:
-    """Median days from submission to closing over resolved topics; None when none is resolved."""
-    dialect = session.bind.dialect.name
-    durations = _resolution_days(subtree, dialect)
-    if dialect == "postgresql":
-        value = await session.scalar(select(func.percentile_cont(0.5).within_group(durations.c.days)))
-    else:
-        # No percentile function: the middle one (odd count) or the mean of
-        # the middle two (even count), picked by ORDER BY ... LIMIT/OFFSET.
-        n = await session.scalar(select(func.count()).select_from(durations)) or 0
-        if n == 0:
-            return None
-        middle = (select(durations.c.days).order_by(durations.c.days)
-                  .limit(1 if n % 2 else 2).offset((n - 1) // 2).subquery())
-        value = await session.scalar(select(func.avg(middle.c.days)))
-    return None if value is None else round(float(value), 2)
+def median_days_to_resolution(totals: Totals, _subtree: Subtree) -> float | None:
+    """Median whole days from submission to closing over resolved topics; None when none is resolved."""
+    histogram = sorted((int(days), n) for days, n in totals.of(DAYS).items())
+    count = sum(n for _days, n in histogram)
+    if count == 0:
+        return None
+    # 0-based positions of the middle one (odd count) or the middle two (even count).
+    wanted = sorted({(count - 1) // 2, count // 2})
+    found: list[int] = []
+    seen = 0
+    for days, n in histogram:
+        while wanted and wanted[0] < seen + n:
+            found.append(days)
+            wanted.pop(0)
+        seen += n
+    return round(sum(found) / len(found), 2)
 
 
 async def open_notices(session: AsyncSession, subtree: Subtree) -> int:
-    """Notices whose objection period is running now."""
+    """Notices whose objection period is running now (an index on status, region, closing time)."""
     return await session.scalar(
         select(func.count()).select_from(Notice)
-        .where(subtree.where(Notice.region_code), Notice.status == "open", Notice.closes_at >= clock.now())) or 0
+        .where(Notice.status == "open", subtree.where(Notice.region_code), Notice.closes_at >= clock.now())) or 0
 
 
 async def overdue_tasks(session: AsyncSession, subtree: Subtree) -> int:
-    """Open implementation tasks past their deadline."""
+    """Open implementation tasks past their deadline (an index on status, region, deadline)."""
     return await session.scalar(
         select(func.count()).select_from(Task)
-        .where(subtree.where(Task.region_code), Task.status == "open", Task.deadline < clock.now())) or 0
+        .where(Task.status == "open", subtree.where(Task.region_code), Task.deadline < clock.now())) or 0
 
 
-Figure = Callable[[AsyncSession, Subtree], Awaitable[Any]]
-FIGURES: dict[str, Figure] = {
+TotalsFigure = Callable[[Totals, Subtree], Any]
+QueryFigure = Callable[[AsyncSession, Subtree], Awaitable[Any]]
+TOTALS_FIGURES: dict[str, TotalsFigure] = {
     "topics_total": topics_total,
     "topics_by_step": topics_by_step,
     "topics_by_status": topics_by_status,
     "consultations_held": consultations_held,
     "topics_resolved": topics_resolved,
     "median_days_to_resolution": median_days_to_resolution,
+}
+QUERY_FIGURES: dict[str, QueryFigure] = {
     "open_notices": open_notices,
     "overdue_tasks": overdue_tasks,
 }
@@ -158,7 +193,10 @@ async def region_stats(session: AsyncSession, scope: RegionScope, region_code: s
                        plugins: PluginHost) -> dict[str, Any]:
     """Every figure for ``region_code``'s subtree as far as ``scope`` reaches."""
     subtree = Subtree(region_code, scope, resolution_actions(plugins))
-    figures = {"region_code": region_code, "as_of": clock.now().isoformat()}
-    for name, figure in FIGURES.items():
-        figures[name] = await figure(session, subtree)
+    figures: dict[str, Any] = {"region_code": region_code, "as_of": clock.now().isoformat()}
+    totals = await load_totals(session, subtree)
+    for name, figure in TOTALS_FIGURES.items():
+        figures[name] = figure(totals, subtree)
+    for name, query in QUERY_FIGURES.items():
+        figures[name] = await query(session, subtree)
     return figures
