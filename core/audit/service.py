@@ -1,14 +1,23 @@
 """Appending to the audit chain and checking it.
 
-How appends serialize, so the chain never forks: every append first runs
-``UPDATE audit_head SET last_id = last_id + 1`` on the single head row.
+How appends serialize, so the chain never forks: the first append of a
+transaction runs ``UPDATE audit_head SET last_id = last_id … RETURNING`` on
+the single head row, which is the lock, and reads the tip to link to.
 
 * PostgreSQL: that UPDATE takes the row lock, which a second appender waits
   for until the first transaction ends; it then reads the committed head and
-  links to it. Plain ``SELECT … FOR UPDATE`` would do the same, but the
-  UPDATE also hands out the gap-free id in the same statement.
+  links to it. Plain ``SELECT … FOR UPDATE`` would do the same in one more
+  dialect branch.
 * SQLite: the UPDATE takes the database write lock (there is one writer at a
   time), so the read that follows cannot be stale.
+
+While it holds the lock, the transaction is the only appender, so it keeps
+the tip itself: later entries link to the one before in memory and go in
+with the session's next flush (one INSERT for those pending together). The
+head follows the newest entry by a trigger on ``audit_entries`` (migration
+0019), so no statement moves it. An action that writes two entries costs
+three statements, not six; a savepoint that rolls back takes its entries
+with it.
 
 The lock is held until the caller's transaction ends, so every audited
 write on the platform serializes on it. That is fine at the pace people
@@ -41,13 +50,15 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core import clock
 from core.audit.checkpoint import Checkpoint, CheckpointError, append_checkpoint, parse_line, read_checkpoints
 from core.audit.key import AuditKey
 from core.audit.session import session_checkpoints, session_key
+from core.savepoints import began_within, frame_of
 from core.models.audit import GENESIS_HASH, KEYED_SCHEME, LEGACY_SCHEME, AuditEntry, AuditHead
 
 SYSTEM_LABEL = "system"
@@ -151,6 +162,9 @@ async def record(session: AsyncSession, *, actor: Any, action: str, object_type:
     ``actor``: a Principal, a User, a label such as ``"job:reminders"``, or
     None for the system. ``before`` / ``after``: JSON-able snapshots (dates,
     datetimes, enums and dataclasses are converted); None for "did not exist".
+
+    The entry is added to the session, not written at once: it goes in with
+    the session's next flush, and the head follows it (migration 0019).
     """
     # Before the head is touched: a session without the key must not append at all.
     key = session_key(session)
@@ -158,27 +172,67 @@ async def record(session: AsyncSession, *, actor: Any, action: str, object_type:
     after = to_json_value(after)
     actor_user_id, actor_label = actor_fields(actor)
     object_id = str(object_id)
-    # Both backends: this statement is the lock (see the module docstring).
-    head = (await session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID)
-        .values(last_id=AuditHead.last_id + 1)
-        .returning(AuditHead.last_id, AuditHead.last_hash)
-        .execution_options(synchronize_session=False))).one_or_none()
-    if head is None:
-        raise RuntimeError("audit_head row is missing; run `yishi db upgrade`")
-    entry_id, prev_hash = head
+    last_id, prev_hash = await _tip(session)
     at = clock.now()
     mac = entry_mac(key, at=at, actor_user_id=actor_user_id, actor_label=actor_label, region_code=region_code,
                     action=action, object_type=object_type, object_id=object_id, before=before, after=after,
                     prev_hash=prev_hash)
-    entry = AuditEntry(id=entry_id, at=at, actor_user_id=actor_user_id, actor_label=actor_label,
+    entry = AuditEntry(id=last_id + 1, at=at, actor_user_id=actor_user_id, actor_label=actor_label,
                        region_code=region_code, action=action, object_type=object_type, object_id=object_id,
                        before=before, after=after, prev_hash=prev_hash, hash=mac, scheme=KEYED_SCHEME)
     session.add(entry)
-    await session.flush()
-    await session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=mac)
-                          .execution_options(synchronize_session=False))
+    session.sync_session.info[_TIP].append((frame_of(session.sync_session), entry.id, mac))
     return entry
+
+
+# The chain's tip as this transaction sees it: (frame, entry id, seal), the
+# head as locked first, then each entry appended since.
+_TIP = "yishi.audit.tip"
+
+
+async def _tip(session: AsyncSession) -> tuple[int, str]:
+    """The id and seal the next entry links to; the first append of a transaction locks the head.
+
+    Both backends: the UPDATE is the lock (see the module docstring). It is
+    taken again when the savepoint that took it rolled back (PostgreSQL lets
+    a lock taken inside a savepoint go with it).
+    """
+    held = session.sync_session.info.get(_TIP)
+    if held:
+        _frame, last_id, last_hash = held[-1]
+        return last_id, last_hash
+    head = (await session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID)
+        .values(last_id=AuditHead.last_id)
+        .returning(AuditHead.last_id, AuditHead.last_hash)
+        .execution_options(synchronize_session=False))).one_or_none()
+    if head is None:
+        raise RuntimeError("audit_head row is missing; run `yishi db upgrade`")
+    session.sync_session.info[_TIP] = [(frame_of(session.sync_session), head.last_id, head.last_hash)]
+    return head.last_id, head.last_hash
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    held = session.info.get(_TIP)
+    if not held:
+        return
+    if previous.parent is None:
+        session.info.pop(_TIP, None)
+        return
+    # What a rolled-back savepoint appended is gone (its entries were expunged
+    # with it); when it also took the lock, the next append takes it again.
+    kept = [tip for tip in held if not began_within(tip[0], previous)]
+    if kept:
+        session.info[_TIP] = kept
+    else:
+        session.info.pop(_TIP, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TIP, None)
 
 
 # -- checking -------------------------------------------------------------

@@ -44,6 +44,7 @@ from sqlalchemy.orm.util import identity_key
 from core.db import Base, code_column_type, upsert_insert, utcnow
 from core.models.region import LEVEL_CODE_LENGTH
 from core.models.topic import Topic, TopicEvent
+from core.savepoints import began_within, frame_of
 
 STEP = "step"
 STATUS = "status"
@@ -55,8 +56,6 @@ LEVEL_LENGTHS = tuple(sorted(LEVEL_CODE_LENGTH.values()))
 UPSERT_BATCH = 1000
 _PENDING = "yishi.topic_rollups.pending"
 _APPLIED = "yishi.topic_rollups.applied"
-# Deltas counted outside any savepoint.
-_ROOT = "root"
 
 class TopicRollup(Base):
     __tablename__ = "topic_rollups"
@@ -229,25 +228,11 @@ def _count_flush(session: Session) -> Counter:
 
 # -- pending until commit, savepoints included ---------------------------------------
 
-def _within(transaction: SessionTransaction | str, outer: SessionTransaction) -> bool:
-    """Whether ``transaction`` is ``outer`` or was begun inside it."""
-    while isinstance(transaction, SessionTransaction):
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def _frame(session: Session) -> SessionTransaction | str:
-    """Where a delta belongs: the innermost savepoint (it may still roll back alone), else the transaction."""
-    return session.get_nested_transaction() or _ROOT
-
-
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     delta = _count_flush(session)
     if any(delta.values()):
-        session.info.setdefault(_PENDING, {}).setdefault(_frame(session), Counter()).update(delta)
+        session.info.setdefault(_PENDING, {}).setdefault(frame_of(session), Counter()).update(delta)
 
 
 def write_pending(session: Session) -> None:
@@ -303,15 +288,15 @@ def _after_rollback(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         return
     pending: dict[Any, Counter] = session.info.setdefault(_PENDING, {})
-    for frame in [f for f in pending if _within(f, previous)]:
+    for frame in [f for f in pending if began_within(f, previous)]:
         del pending[frame]
     kept = []
     for savepoint, frames in session.info.get(_APPLIED, []):
-        if not _within(savepoint, previous):
+        if not began_within(savepoint, previous):
             kept.append((savepoint, frames))
             continue
         for frame, delta in frames.items():
-            if not _within(frame, previous):
+            if not began_within(frame, previous):
                 pending.setdefault(frame, Counter()).update(delta)
     session.info[_APPLIED] = kept
 
