@@ -14,13 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.catalogue import Catalogue, catalogue_for_region
+from core.models import RegionPlugin, RegionSetting
 from core.plugins import PluginHost, RegionHooks
 from core.procedures.model import Procedure
 from core.procedures.registry import ProcedureRegistry, procedure_for_region, procedure_registry
-from core.tenants.settings import enabled_plugins, resolve_setting, resolve_settings
+from core.tenants.settings import plugins_and_settings, resolve_setting
 
 
 @dataclass(eq=False)
@@ -68,7 +71,48 @@ async def setting_at(session: AsyncSession, plugins: PluginHost, region_code: st
 
 
 async def region_context(session: AsyncSession, plugins: PluginHost, region_code: str) -> RegionContext:
-    enabled = frozenset(await enabled_plugins(session, plugins, region_code))
-    settings = await resolve_settings(session, plugins, region_code)
-    return RegionContext(session=session, plugins=plugins, region_code=region_code, enabled=enabled,
-                         settings=settings, hooks=plugins.hooks_for(enabled))
+    """The region's context, read once per transaction (an action's answer reuses the action's)."""
+    memo: dict[tuple[int, str], RegionContext] = session.sync_session.info.setdefault(_MEMO, {})
+    found = memo.get((id(plugins), region_code))
+    if found is not None and found.session is session:
+        return found
+    enabled, settings = await plugins_and_settings(session, plugins, region_code)
+    context = RegionContext(session=session, plugins=plugins, region_code=region_code, enabled=frozenset(enabled),
+                            settings=settings, hooks=plugins.hooks_for(enabled))
+    memo[(id(plugins), region_code)] = context
+    return context
+
+
+# Contexts read in this transaction; forgotten when it ends or writes a plugin or setting row.
+_MEMO = "yishi.region_contexts"
+_SOURCES = frozenset({RegionPlugin.__tablename__, RegionSetting.__tablename__})
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    if any(isinstance(obj, (RegionPlugin, RegionSetting))
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        _forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and \
+            getattr(state.statement.table, "name", None) in _SOURCES:
+        _forget(state.session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    # A savepoint's too: it may have taken a settings change with it.
+    _forget(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        _forget(session)

@@ -21,6 +21,12 @@ from core.models.consultation import (Ballot, Meeting, MeetingParticipant, Meeti
 from core.models.region import subtree_upper_bound
 from core.region_context import RegionContext
 from core.regions.queries import Paging
+from core.topics.presence import has_rows, watch
+
+watch(Research.__table__)
+watch(MeetingTopic.__table__)
+watch(Vote.__table__)
+watch(Outcome.__table__)
 
 FORM_LABELS = {"meeting": ("会议协商", "meeting"), "online": ("网络协商", "online"),
                "written": ("书面协商", "written")}
@@ -135,14 +141,19 @@ async def list_meetings(session: AsyncSession, scope: RegionScope, region_code: 
 
 async def topic_sections(session: AsyncSession, topic: Topic) -> dict[str, Any]:
     """The research, meetings (with their vote on this topic) and latest outcome of a topic."""
-    research = (await session.scalars(select(Research).where(Research.topic_id == topic.id)
-                                      .order_by(Research.id))).all()
-    meetings = (await session.scalars(
-        select(Meeting).join(MeetingTopic, MeetingTopic.meeting_id == Meeting.id)
-        .where(MeetingTopic.topic_id == topic.id).order_by(Meeting.starts_at, Meeting.id))).all()
-    votes = {v.meeting_id: v for v in await session.scalars(select(Vote).where(Vote.topic_id == topic.id))}
-    outcome = await session.scalar(select(Outcome).where(Outcome.topic_id == topic.id)
-                                   .order_by(Outcome.id.desc()).limit(1))
+    research, meetings, votes, outcome = [], [], {}, None
+    if await has_rows(session, topic.id, Research.__table__):
+        research = (await session.scalars(select(Research).where(Research.topic_id == topic.id)
+                                          .order_by(Research.id))).all()
+    if await has_rows(session, topic.id, MeetingTopic.__table__):
+        meetings = (await session.scalars(
+            select(Meeting).join(MeetingTopic, MeetingTopic.meeting_id == Meeting.id)
+            .where(MeetingTopic.topic_id == topic.id).order_by(Meeting.starts_at, Meeting.id))).all()
+    if await has_rows(session, topic.id, Vote.__table__):
+        votes = {v.meeting_id: v for v in await session.scalars(select(Vote).where(Vote.topic_id == topic.id))}
+    if await has_rows(session, topic.id, Outcome.__table__):
+        outcome = await session.scalar(select(Outcome).where(Outcome.topic_id == topic.id)
+                                       .order_by(Outcome.id.desc()).limit(1))
     return {
         "research": [research_dict(r) for r in research],
         "meetings": [{**meeting_summary(m), "vote": vote_dict(votes[m.id]) if m.id in votes else None}

@@ -15,15 +15,22 @@ from core.escalation.reports import report_dict
 from core.escalation.staff import staff_at
 from core.models import Topic
 from core.models.escalation import Escalation, UpwardReport
+from core.topics.presence import has_rows, watch
+
+watch(Escalation.__table__)
+watch(UpwardReport.__table__)
 
 TRIGGER_LABELS = {"admit": ("受理时上移", "moved up at screening"), "request": ("应申请上移", "moved up on request")}
 
 
 async def escalation_section(session: AsyncSession, topic: Topic, principal: Principal | None) -> dict[str, Any]:
-    moves = (await session.scalars(select(Escalation).where(Escalation.topic_id == topic.id)
-                                   .order_by(Escalation.id))).all()
-    reports = (await session.scalars(select(UpwardReport).where(UpwardReport.topic_id == topic.id)
-                                     .order_by(UpwardReport.id))).all()
+    moves, reports = [], []
+    if await has_rows(session, topic.id, Escalation.__table__):
+        moves = (await session.scalars(select(Escalation).where(Escalation.topic_id == topic.id)
+                                       .order_by(Escalation.id))).all()
+    if await has_rows(session, topic.id, UpwardReport.__table__):
+        reports = (await session.scalars(select(UpwardReport).where(UpwardReport.topic_id == topic.id)
+                                         .order_by(UpwardReport.id))).all()
     affected = await affected_codes(session, topic.id)
     names = await region_names(session, {*affected, topic.origin_region_code, topic.region_code,
                                          *(m.from_region_code for m in moves)})

@@ -16,6 +16,9 @@ from core.escalation.staff import reaches, staff_at
 from core.models import Topic, TopicRegion
 from core.models.escalation import TopicLink
 from core.models.region import subtree_upper_bound
+from core.topics.presence import has_rows, watch
+
+watch(TopicLink.__table__, "topic_id", "similar_topic_id")
 
 # Enough to cover a street's open topics; older ones are rarely the match.
 MAX_CANDIDATES = 500
@@ -55,12 +58,14 @@ async def similar_section(session: AsyncSession, topic: Topic, principal: Princi
     """The linked topics and the suggestion to escalate, for staff only."""
     if not staff_at(principal, topic.region_code):
         return None
-    rows = (await session.execute(
-        select(TopicLink, Topic).join(Topic, or_(
-            (TopicLink.topic_id == topic.id) & (Topic.id == TopicLink.similar_topic_id),
-            (TopicLink.similar_topic_id == topic.id) & (Topic.id == TopicLink.topic_id)))
-        .where(or_(TopicLink.topic_id == topic.id, TopicLink.similar_topic_id == topic.id))
-        .order_by(TopicLink.score.desc()))).all()
+    rows = []
+    if await has_rows(session, topic.id, TopicLink.__table__, "topic_id", "similar_topic_id"):
+        rows = (await session.execute(
+            select(TopicLink, Topic).join(Topic, or_(
+                (TopicLink.topic_id == topic.id) & (Topic.id == TopicLink.similar_topic_id),
+                (TopicLink.similar_topic_id == topic.id) & (Topic.id == TopicLink.topic_id)))
+            .where(or_(TopicLink.topic_id == topic.id, TopicLink.similar_topic_id == topic.id))
+            .order_by(TopicLink.score.desc()))).all()
     others = [(link, other) for link, other in rows if other.id != topic.id]
     other_regions = await affected_codes_of(session, [o.id for _, o in others])
     names = await region_names(session, {c for codes in other_regions.values() for c in codes}

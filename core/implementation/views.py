@@ -13,6 +13,12 @@ from core.authz.principal import Principal
 from core.implementation.access import load_topic
 from core.models import Topic
 from core.models.implementation import EvaluationReport, ProgressUpdate, Rating, SupervisionNote, Task
+from core.topics.presence import has_rows, watch
+
+watch(Task.__table__)
+watch(SupervisionNote.__table__)
+watch(Rating.__table__)
+watch(EvaluationReport.__table__)
 
 
 def task_view(task: Task, updates: list[ProgressUpdate]) -> dict[str, Any]:
@@ -27,17 +33,23 @@ def task_view(task: Task, updates: list[ProgressUpdate]) -> dict[str, Any]:
 
 async def implementation_view(session: AsyncSession, topic: Topic) -> dict[str, Any]:
     """Tasks with their progress, supervision notes, ratings and reports of a topic."""
-    tasks = (await session.scalars(select(Task).where(Task.topic_id == topic.id).order_by(Task.id))).all()
+    tasks, notes, ratings, reports = [], [], [], []
+    if await has_rows(session, topic.id, Task.__table__):
+        tasks = (await session.scalars(select(Task).where(Task.topic_id == topic.id).order_by(Task.id))).all()
     updates: dict[int, list[ProgressUpdate]] = {t.id: [] for t in tasks}
     if tasks:
         for u in (await session.scalars(select(ProgressUpdate).where(ProgressUpdate.task_id.in_(list(updates)))
                                         .order_by(ProgressUpdate.id))).all():
             updates[u.task_id].append(u)
-    notes = (await session.scalars(select(SupervisionNote).where(SupervisionNote.topic_id == topic.id)
-                                   .order_by(SupervisionNote.id))).all()
-    ratings = (await session.scalars(select(Rating).where(Rating.topic_id == topic.id).order_by(Rating.id))).all()
-    reports = (await session.scalars(select(EvaluationReport).where(EvaluationReport.topic_id == topic.id)
-                                     .order_by(EvaluationReport.id))).all()
+    if await has_rows(session, topic.id, SupervisionNote.__table__):
+        notes = (await session.scalars(select(SupervisionNote).where(SupervisionNote.topic_id == topic.id)
+                                       .order_by(SupervisionNote.id))).all()
+    if await has_rows(session, topic.id, Rating.__table__):
+        ratings = (await session.scalars(select(Rating).where(Rating.topic_id == topic.id)
+                                         .order_by(Rating.id))).all()
+    if await has_rows(session, topic.id, EvaluationReport.__table__):
+        reports = (await session.scalars(select(EvaluationReport).where(EvaluationReport.topic_id == topic.id)
+                                         .order_by(EvaluationReport.id))).all()
     scores = [r.score for r in ratings]
     return {
         "tasks": [task_view(t, updates[t.id]) for t in tasks],

@@ -43,8 +43,11 @@ from core.plugins import PluginHost
 from core.procedures.guards import NOTICE, OBJECTIONS_OPEN
 from core.procedures.model import Action
 from core.regions.queries import Paging
+from core.topics.presence import has_rows, watch
 from core.region_context import region_context
 from core.topics.transitions import Actor, actor_name, append_event, take_action
+
+watch(Notice.__table__)
 
 OBJECTIONS_PER_HOUR = "notices.objections_per_hour"
 OBJECTION_WINDOW = timedelta(hours=1)
@@ -440,6 +443,8 @@ async def public_notice(session: AsyncSession, notice_id: int) -> dict[str, Any]
 
 
 async def topic_notices(session: AsyncSession, topic: Topic, *, full_contact: bool) -> list[dict[str, Any]]:
+    if not await has_rows(session, topic.id, Notice.__table__):
+        return []
     notices = (await session.scalars(select(Notice).where(Notice.topic_id == topic.id).order_by(Notice.id))).all()
     grouped = await _objections_of(session, [n.id for n in notices])
     return [notice_view(n, grouped[n.id], full_contact=full_contact) for n in notices]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Boolean, literal, null, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FieldError, validation_failed
@@ -26,17 +26,37 @@ def _narrowest_first(rows, code_of) -> list:
 async def enabled_plugins(session: AsyncSession, host: PluginHost, region_code: str) -> set[str]:
     """Names of the plugins active at ``region_code``: built-ins plus those enabled
     by the narrowest region (itself or an ancestor) that says anything about them."""
-    manifests = host.manifests()
     result = await session.execute(
         select(RegionPlugin.region_code, RegionPlugin.plugin, RegionPlugin.enabled)
         .where(RegionPlugin.region_code.in_(ancestor_codes(region_code))))
+    return _enabled(host, result.all())
+
+
+def _enabled(host: PluginHost, rows) -> set[str]:
+    manifests = host.manifests()
     decided: dict[str, bool] = {}
-    for _code, plugin, enabled in _narrowest_first(result.all(), lambda row: row[0]):
+    for _code, plugin, enabled in _narrowest_first(rows, lambda row: row[0]):
         decided.setdefault(plugin, enabled)
     enabled = {name for name, manifest in manifests.items() if manifest.builtin}
     # A row naming a plugin that is no longer installed switches nothing on.
     enabled.update(name for name, on in decided.items() if on and name in manifests)
     return enabled
+
+
+async def plugins_and_settings(session: AsyncSession, host: PluginHost,
+                               region_code: str) -> tuple[set[str], dict[str, Any]]:
+    """:func:`enabled_plugins` and :func:`resolve_settings` together, in one statement."""
+    codes = ancestor_codes(region_code)
+    plugin_rows = select(literal("plugin").label("kind"), RegionPlugin.region_code, RegionPlugin.plugin.label("name"),
+                         RegionPlugin.enabled, type_coerce(null(), JSON).label("value")
+                         ).where(RegionPlugin.region_code.in_(codes))
+    setting_rows = select(literal("setting"), RegionSetting.region_code, RegionSetting.key, type_coerce(null(), Boolean),
+                          RegionSetting.value).where(RegionSetting.region_code.in_(codes))
+    rows = (await session.execute(union_all(plugin_rows, setting_rows))).all()
+    enabled = _enabled(host, [(code, name, on) for kind, code, name, on, _v in rows if kind == "plugin"])
+    stored = _narrowest_first([(code, name, value) for kind, code, name, _on, value in rows if kind == "setting"],
+                              lambda row: row[0])
+    return enabled, _resolve(host, stored, all_setting_keys(host))
 
 
 def _unknown_key(key: str):

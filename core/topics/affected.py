@@ -13,6 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import TopicRegion
+from core.topics.presence import known_empty, watch
+
+watch(TopicRegion.__table__)
 
 _MEMO = "yishi.affected_regions"
 
@@ -24,6 +27,9 @@ def _memo(session: AsyncSession) -> dict[int, list[str]]:
 async def affected_codes_of(session: AsyncSession, topic_ids: Iterable[int]) -> dict[int, list[str]]:
     """topic id → the codes it affects, in code order; one query for those not yet read."""
     memo = _memo(session)
+    for i in topic_ids:
+        if i not in memo and known_empty(session, i, TopicRegion.__table__):
+            memo[i] = []
     wanted = [i for i in dict.fromkeys(topic_ids) if i not in memo]
     if wanted:
         found: dict[int, list[str]] = {i: [] for i in wanted}

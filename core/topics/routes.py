@@ -59,9 +59,10 @@ async def topic_action(topic_id: FromPath[int], action: FromPath[str], db: Named
                        principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                        data: JSONBody[TopicAction | None] = None) -> dict:
     authorizer = await get_authorizer(runtime)
-    await service.perform_action(db, principal, topic_id, action, msgspec.to_builtins(data), plugins=runtime.plugins,
-                                 authorizer=authorizer)
-    return await service.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer)
+    topic = await service.perform_action(db, principal, topic_id, action, msgspec.to_builtins(data),
+                                         plugins=runtime.plugins, authorizer=authorizer)
+    return await service.topic_view(db, principal, topic_id, plugins=runtime.plugins, authorizer=authorizer,
+                                    acted_on=topic)
 
 
 ROUTES = [create_topic, list_topics, topic_detail, topic_action]

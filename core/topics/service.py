@@ -37,8 +37,11 @@ from core.procedures.registry import procedure_registry
 from core.region_context import region_context
 from core.regions.queries import Paging
 from core.topics.affected import affected_changed, affected_codes
+from core.topics.presence import has_rows, watch
 from core.topics.transitions import (MAX_NAME, MAX_TEXT, Actor, actor_name, engine_context, procedure_of,
                                      snapshot, state_of, take_action, append_event)
+
+watch(ScreeningDecision.__table__)
 
 READ = "topic.read"
 CREATE = "topic.create"
@@ -310,19 +313,29 @@ def _action_dict(action: Action) -> dict[str, Any]:
 
 
 async def topic_view(session: AsyncSession, principal: Principal, topic_id: int, *, plugins: PluginHost,
-                     authorizer: Authorizer) -> dict[str, Any]:
+                     authorizer: Authorizer, acted_on: Topic | None = None) -> dict[str, Any]:
     """Everything about a topic the caller may see: where it stands, what the
-    caller may do now (and what a guard still blocks), and its full history."""
-    topic = await load_topic(session, principal, topic_id, authorizer=authorizer)
+    caller may do now (and what a guard still blocks), and its full history.
+
+    ``acted_on``: the topic as :func:`perform_action` loaded it for this caller
+    in this transaction, so the answer to an action shows its result without
+    loading the topic again (even when the action moved it out of the caller's reach).
+    """
+    if acted_on is not None and acted_on.id == topic_id:
+        topic = acted_on
+    else:
+        topic = await load_topic(session, principal, topic_id, authorizer=authorizer)
     context = await region_context(session, plugins, topic.region_code)
     procedure = procedure_of(context, topic)
     roles = roles_at(authorizer, principal, topic.region_code, ACT)
     options = engine.action_options(procedure, state_of(topic), roles, engine_context(topic, context.settings))
     events = (await session.scalars(
         select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.at, TopicEvent.id))).all()
-    decisions = (await session.scalars(
-        select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id)
-        .order_by(ScreeningDecision.id))).all()
+    decisions = []
+    if await has_rows(session, topic.id, ScreeningDecision.__table__):
+        decisions = (await session.scalars(
+            select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id)
+            .order_by(ScreeningDecision.id))).all()
     affected = await affected_codes(session, topic.id)
     view = topic_summary(topic, procedure)
     view.update({
