@@ -69,6 +69,43 @@ async def test_rolled_back_append_leaves_no_gap(db):
     assert (await verify(db)).ok
 
 
+async def _note(db, what: str) -> None:
+    await record(db, actor="job:test", action=what, object_type="thing", object_id=1)
+
+
+@pytest.mark.parametrize("lock_taken", ["before the savepoint", "inside it"])
+async def test_a_rolled_back_savepoint_takes_its_entries_and_the_chain_goes_on(db, lock_taken):
+    """A page's form runs its service call in a savepoint; a refusal rolls back the entries it
+    wrote there, and what the transaction records next links to what is still in the chain."""
+    await _append(db, 1)
+    if lock_taken == "before the savepoint":
+        await _note(db, "kept.first")
+    savepoint = await db.begin_nested()
+    await _note(db, "refused.one")
+    await db.flush()
+    await _note(db, "refused.two")
+    await savepoint.rollback()
+    await _note(db, "kept.after")
+    await db.commit()
+    rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    expected = ["council.member.add", *(["kept.first"] if lock_taken == "before the savepoint" else []), "kept.after"]
+    assert [r.action for r in rows] == expected and [r.id for r in rows] == list(range(1, len(expected) + 1))
+    head = await db.get(AuditHead, 1)
+    assert (head.last_id, head.last_hash) == (rows[-1].id, rows[-1].hash)
+    assert (await verify(db)).ok
+
+
+async def test_the_head_follows_entries_written_together_in_one_flush(db):
+    for what in ("a", "b", "c"):
+        await _note(db, what)
+    await db.commit()
+    rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    head = await db.get(AuditHead, 1)
+    assert (head.last_id, head.last_hash) == (3, rows[-1].hash)
+    assert (await verify(db)).ok
+
+
 async def test_altered_entry_is_named(db):
     await _append(db, 5)
     await db.execute(text("UPDATE audit_entries SET after = :v WHERE id = 3"), {"v": '{"name": "改过"}'})
