@@ -159,7 +159,7 @@ async def test_research_is_recorded_then_a_meeting_is_scheduled(client, db, worl
     view = scheduled.json()
     assert view["step"]["key"] == "consult"
     [meeting] = view["meetings"]
-    assert meeting["kind"]["title_zh"] == "议事会" and meeting["form"]["title_zh"] == "会议协商"
+    assert meeting["kind"]["title_zh"] == "民主议事会" and meeting["form"]["title_zh"] == "会议协商"
     # China time in, UTC stored.
     assert meeting["starts_at"] == START.isoformat() and meeting["vote"] is None
 

@@ -93,7 +93,7 @@ async def test_the_meeting_page_shows_its_agenda_and_invitees_in_chinese(client,
     assert page.status_code == 200, page.text
     html = page.text
     assert f'<a href="/topics/{world["topic_id"]}">{TOPIC_TITLE}</a>' in html
-    for words in ("议事会", "会议协商", "社区议事厅", "2030-05-06 09:00", "更换灯具并加装遮光罩"):
+    for words in ("民主议事会", "会议协商", "社区议事厅", "2030-05-06 09:00", "更换灯具并加装遮光罩"):
         assert words in html
     people = section(html, "participants")
     for name, category in (("党组织书记", "党组织书记"), ("居委会主任", "居（村）委会班子代表"),

@@ -133,7 +133,7 @@ async def test_the_public_page_shows_roster_catalogue_flowchart_and_open_notices
     assert EXPERT_PHONE not in html and "第三网格" not in html and PROPOSER_PHONE not in html
     # The catalogue in force, items numbered, verbatim.
     assert "可以协商的事项" in html and "不予协商的事项" in html
-    assert '<li value="6">公共设施维护' in html and "个体矛盾纠纷" in html
+    assert '<li value="6">公共设施维护' in html and "个体矛盾" in html
     # The flowchart as an image with words, and its steps as text.
     assert f'<img src="/c/{COMMUNITY}/procedure.svg?lang=zh"' in html and 'alt="议事流程图' in html
     for step in ("收集议题", "议前调研", "公开公示", "跟踪落实"):

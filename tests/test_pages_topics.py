@@ -237,7 +237,7 @@ async def test_a_bad_field_comes_back_beside_the_field_with_what_was_typed_and_n
     await db.commit()
     await page_login(client, "secretary")
     html, once = await page_form(client, f"/topics/{topic_id}/act/schedule_meeting")
-    assert "说事会" in html and "会议协商" in html and 'type="datetime-local"' in html
+    assert "居民说事会" in html and "会议协商" in html and 'type="datetime-local"' in html
     without_place = await post_form(client, f"/topics/{topic_id}/act/schedule_meeting",
                                     [("form", "meeting"), ("kind", "deliberation"), ("starts_at", "2030-05-08T19:30"),
                                      ("title", "楼道清理协商会"), ("participant_name", "王经理"),

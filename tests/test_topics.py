@@ -154,14 +154,14 @@ async def test_screening_rejects_citing_the_catalogue_item_and_route_and_tells_t
     decision = await world.db.scalar(select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id))
     assert not decision.admissible
     assert decision.catalogue_code == "generic.buyi.4"
-    assert decision.catalogue_text == "超出本级职能权限的事项"
+    assert decision.catalogue_text == "超出职能权限"
     assert decision.route == "forward_upward"  # the item's usual route
     feedback = (await world.db.scalars(select(TopicFeedback).where(TopicFeedback.topic_id == topic.id))).all()
     assert len(feedback) == 1
     assert feedback[0].recipient_user_id == world["resident"].user_id
-    assert "超出本级职能权限的事项" in feedback[0].text_zh and "提请上级协商" in feedback[0].text_zh
+    assert "超出职能权限" in feedback[0].text_zh and "提请上级协商" in feedback[0].text_zh
     # The proposer is told which item, by its number, as well as its words.
-    assert "不予协商事项第 4 条“超出本级职能权限的事项”" in feedback[0].text_zh
+    assert "不予协商事项第 4 条“超出职能权限”" in feedback[0].text_zh
     assert "excluded item 4 of the catalogue" in feedback[0].text_en
     assert "已转街道" in feedback[0].text_zh
 

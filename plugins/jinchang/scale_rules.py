@@ -6,7 +6,9 @@
 * minor (小事小议): the flexible forms the report lists (会议、网络、书面协商,
   "不固定场所、人员"); nothing more is required, the view says so.
 * urgent (急事快议): the fast track and the shorter notice period
-  (``plugins.jinchang.procedure``); research is still required.
+  (``plugins.jinchang.procedure``); research is still required. The seed
+  names 急事快议 and says no more: how it works is our inference, and its
+  text says so (``platform_default``).
 * hard (难事众议): "将政协委员、群众代表、相关部门负责人、利益攸关方汇聚在一起":
   its meeting must invite at least ``jinchang.hard_min_stakeholders``
   stakeholder representatives (the X).
@@ -28,6 +30,7 @@ from core.models import CouncilMember, Topic
 from core.models.consultation import Meeting, MeetingParticipant
 from core.procedures.model import TopicContext
 from core.region_context import RegionContext
+from core.seeds import platform_default, quote
 from core import clock
 
 from plugins.jinchang.procedure import FAST_TRACK, notice_timer
@@ -39,24 +42,24 @@ STAKEHOLDER = "stakeholder"
 SCHEDULE_KIND = "schedule_meeting"
 
 RULES: dict[str, dict[str, str]] = {
-    MAJOR: {"title_zh": "大事大议", "title_en": "major matters, full consultation",
-            "text_zh": "事关全局和涉及群众切身利益、关注度高、涉及面广的重要事项，严格按照“六步议事”程序进行会议协商",
+    MAJOR: {"title_zh": quote("002", "大事大议"), "title_en": "major matters, full consultation",
+            "text_zh": quote("002", "事关全局和涉及群众切身利益、关注度高、涉及面广的重要事项,严格按照“六步议事”程序进行会议协商"),
             "text_en": "important matters of wide concern follow all six steps strictly, with a consultation "
                        "meeting in person",
             "form_zh": "会议协商（不采用网络协商、书面协商）", "form_en": "a meeting in person (not online or written)"},
-    MINOR: {"title_zh": "小事小议", "title_en": "minor matters, light consultation",
-            "text_zh": "以方便群众为原则，可采用会议协商、网络协商、书面协商等灵活多样的形式，不固定场所、人员，"
-                       "在田间地头、农户庭院、楼宇门前、项目现场开展协商",
+    MINOR: {"title_zh": quote("002", "小事小议"), "title_en": "minor matters, light consultation",
+            "text_zh": quote("002", "以方便群众为原则,采用会议协商、网络协商、书面协商等灵活多样的形式,不固定场所、人员,"
+                                    "在田间地头、农户庭院、楼宇门前、项目现场开展协商"),
             "text_en": "for the residents' convenience, any form (meeting, online, written), at no fixed place "
                        "and with no fixed people: in the fields, a courtyard, in front of a building, on site",
             "form_zh": "会议、网络或书面协商均可", "form_en": "meeting, online or written"},
-    URGENT: {"title_zh": "急事快议", "title_en": "urgent matters, fast consultation",
-             "text_zh": "急事可经“急事快议”受理后直接进入议前调研（不经确定议题），公示期缩短；仍须先调研后协商",
+    URGENT: {"title_zh": quote("002", "急事快议"), "title_en": "urgent matters, fast consultation",
+             "text_zh": platform_default("急事可经“急事快议”受理后直接进入议前调研（不经确定议题），公示期缩短；仍须先调研后协商"),
              "text_en": "an urgent matter may be admitted straight to research (skipping confirmation) and is "
                         "on public notice for a shorter period; research still comes before the meeting",
              "form_zh": "会议、网络或书面协商均可", "form_en": "meeting, online or written"},
-    HARD: {"title_zh": "难事众议", "title_en": "hard matters, consultation by many",
-           "text_zh": "将政协委员、群众代表、相关部门负责人、利益攸关方汇聚在一起，多方参与、交流观点",
+    HARD: {"title_zh": quote("002", "难事众议"), "title_en": "hard matters, consultation by many",
+           "text_zh": quote("002", "将政协委员、群众代表、相关部门负责人、利益攸关方汇聚在一起,多方参与、交流观点、碰撞思想"),
            "text_en": "CPPCC members, residents' representatives, department heads and stakeholders are brought "
                       "together to consult",
            "form_zh": "协商会议须邀请利益相关方代表（X）", "form_en": "the meeting invites stakeholder representatives "

@@ -31,11 +31,11 @@ SETTINGS = {
         "urgent matters (急事快议): days an urgent topic's resolution stays on public notice "
         "(the Jinchang report gives no number; default 3)", minimum=1, maximum=30),
     "activity_months": SettingSpec(
-        int, 3, "六有“有活动记录”：须在最近几个月内开展过协商活动（默认 3 个月）",
+        int, 3, "六有“有活动记录”：须在最近几个月内开展过协商活动（报道未给出期限，默认 3 个月为平台默认值）",
         "six haves, activity records: months within which the council must have held a consultation "
-        "(default 3)", minimum=1, maximum=24),
+        "(the report gives no window; 3 is our default)", minimum=1, maximum=24),
     "hard_min_stakeholders": SettingSpec(
-        int, 1, "难事众议：难事协商会议至少邀请的利益相关方（X）人数",
+        int, 1, "难事众议：难事协商会议至少邀请的利益相关方（X）人数（报道未给出人数，默认 1 名为平台默认值）",
         "hard matters (难事众议): stakeholder representatives (the X) a hard topic's meeting must invite "
         "at least", minimum=1, maximum=100),
     "fixed_min": SettingSpec(

@@ -40,6 +40,7 @@ from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Re
 from core.models.region import subtree_upper_bound
 from core.plugins import PluginHost
 from core.region_context import RegionContext, region_context
+from core.seeds import quote
 
 from plugins.jinchang.settings import ACTIVITY_MONTHS, FIXED_MAX, FIXED_MIN, PLUGIN, STREET_FIXED_MIN
 
@@ -54,12 +55,12 @@ FIXED = (PARTY_SECRETARY, *FIXED_CATEGORIES)
 NUMBERS = (ACTIVITY_MONTHS, FIXED_MIN, FIXED_MAX, STREET_FIXED_MIN)
 
 ITEMS = {
-    "venue": ("有场所", "premises"),
-    "signage": ("有标识", "signage"),
-    "facilities": ("有设施", "facilities"),
-    "rules": ("有制度", "rules"),
-    "activity": ("有活动记录", "activity records"),
-    "fixed_members": ("有固定成员", "fixed members"),
+    "venue": (quote("002", "有场所"), "premises"),
+    "signage": (quote("002", "有标识"), "signage"),
+    "facilities": (quote("002", "有设施"), "facilities"),
+    "rules": (quote("002", "有制度"), "rules"),
+    "activity": (quote("002", "有活动记录"), "activity records"),
+    "fixed_members": (quote("002", "有固定成员"), "fixed members"),
 }
 
 

@@ -18,7 +18,7 @@ SPECIAL_COMMITTEES = f"{NAME}.special_committees"
 DEFAULT_COMMITTEES = {
     "generic.yi.1": "社会和法制委员会",      # 公益事业兴办
     "generic.yi.2": "社会和法制委员会",      # 困难群体救助
-    "generic.yi.3": "教科卫体委员会",        # 医疗卫生、教育等民生保障
+    "generic.yi.3": "教科卫体委员会",        # 医疗卫生教育等民生保障
     "generic.yi.4": "社会和法制委员会",      # 治安维护
     "generic.yi.5": "人口资源环境委员会",    # 环境整治
     "generic.yi.6": "城乡建设委员会",        # 公共设施维护
@@ -30,8 +30,9 @@ SETTINGS = {
         int, 3, "每个协商民主之家至少安排的政协委员人数", "fewest CPPCC members in each consultation home",
         minimum=1, maximum=50),
     "remind_days_before": SettingSpec(
-        int, 15, "季度末前多少天提醒尚未开展协商议事活动的协商民主之家",
-        "days before a quarter ends to remind a home that has held no activity yet", minimum=1, maximum=80),
+        int, 15, "季度末前多少天提醒尚未开展协商议事活动的协商民主之家（原文未规定提醒，默认 15 天为平台默认值）",
+        "days before a quarter ends to remind a home that has held no activity yet (the seed sets no reminder; "
+        "15 is our default)", minimum=1, maximum=80),
     "min_activities_per_quarter": SettingSpec(
         int, 1, "每个协商民主之家每季度至少开展的协商议事活动次数",
         "consultation activities each home holds at least once a quarter", minimum=1, maximum=30),

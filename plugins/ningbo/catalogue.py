@@ -8,21 +8,22 @@ stand in for that kind.
 from __future__ import annotations
 
 from core.catalogue import ADMISSIBLE, CatalogueItem
+from core.seeds import quote
 
 _MATTERS = [
-    ("涉及居民切身利益的社区发展规划、基础设施建设等公共事务、公益事业",
+    (quote("001", "涉及居民切身利益的社区发展规划、基础设施建设等公共事务、公益事业"),
      "public affairs and public-benefit undertakings touching residents' vital interests, such as the "
      "community's development plan and infrastructure"),
-    ("居民反映强烈、迫切要求解决的物业管理、环境卫生、社区安全等问题",
+    (quote("001", "居民反映强烈、迫切要求解决的物业管理、环境卫生、社区安全等问题"),
      "problems residents raise strongly and want solved urgently, such as property management, sanitation "
      "and community safety"),
-    ("党委政府的方针政策和重点工作部署在当地的落实",
+    (quote("001", "党委政府的方针政策和重点工作部署在当地的落实"),
      "carrying out the party committee's and government's policies and key tasks locally"),
-    ("社区自治章程、居民公约的制订或修订",
+    (quote("001", "社区自治章程、居民公约的制订或修订"),
      "drawing up or revising the community's self-governance charter and the residents' convention"),
-    ("法律法规和政策明确要求协商的事项",
+    (quote("001", "法律法规和政策明确要求协商的事项"),
      "matters that laws, regulations and policies expressly require to be consulted on"),
-    ("各类参与主体提出的、涉及居民群众切身利益的其他事项",
+    (quote("001", "各类参与主体提出的、涉及居民群众切身利益的其他事项"),
      "other matters touching residents' vital interests raised by any participant"),
 ]
 

@@ -41,17 +41,18 @@ from core.plugins import PluginHost
 from core.procedures.flowchart import FlowchartProblem, flowchart_complete
 from core.procedures.model import Procedure
 from core.region_context import RegionContext, region_context
+from core.seeds import quote
 from plugins.ningbo.settings import MEETING_MONTHS, MIN_CATEGORIES, NAME
 
 STANDARD = f"{NAME}.five_haves"
 TITLE = ("五个有", "the five haves")
 ORGANISATION, CATALOGUE, VENUE, FLOWCHART, RULES = "organisation", "catalogue", "venue", "flowchart", "rules"
 ITEM_TITLES = {
-    ORGANISATION: ("有一个主体多元、常态议事的协商议事组织", "a consultation body with diverse members that meets regularly"),
-    CATALOGUE: ("有一份符合实际、应商必商的协商议事目录", "a consultation catalogue"),
-    VENUE: ("有一个形式多样、阵地固定的协商议事平台", "a fixed venue for consultation"),
-    FLOWCHART: ("有一张环节完整、衔接有序的协商流程图", "a complete flowchart of the procedure"),
-    RULES: ("有一套健全完善、运行规范的协商议事制度", "a set of consultation rules"),
+    ORGANISATION: (quote("001", "有一个主体多元、常态议事的协商议事组织"), "a consultation body with diverse members that meets regularly"),
+    CATALOGUE: (quote("001", "有一份符合实际、应商必商的协商议事目录"), "a consultation catalogue"),
+    VENUE: (quote("001", "有一个形式多样、阵地固定的协商议事平台"), "a fixed venue for consultation"),
+    FLOWCHART: (quote("001", "有一张环节完整、衔接有序的协商流程图"), "a complete flowchart of the procedure"),
+    RULES: (quote("001", "有一套健全完善、运行规范的协商议事制度"), "a set of consultation rules"),
 }
 ITEM_KEYS = tuple(ITEM_TITLES)
 # 001 names the party organisation once (社区党组织): its secretary and its

@@ -1,7 +1,7 @@
 """五个有 over a district or the whole city, with 001's two milestones.
 
-"到2017年底，每个区县(市)确立1个社区协商示范观察点；到2018年底，全市社区协商
-基本实现'五个有'的工作目标" (seed 001 §一). Per district: its communities, how
+"到2017年底,每个区县(市)确立1个社区协商示范观察点;到2018年底,全市社区协商
+基本实现“五个有”的工作目标" (seed 001 §一). Per district: its communities, how
 many have all five, its demonstration points (each with whether it has all
 five itself) and where each milestone stands on the day checked; then the
 communities one page at a time with their count of the five.
@@ -22,6 +22,7 @@ from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.plugins import PluginHost
 from core.regions.queries import Paging
+from core.seeds import quote
 from plugins.ningbo.demonstration import points_within
 from plugins.ningbo.five_haves import STANDARD, TITLE, community_evidence, judge, result_summary
 
@@ -96,10 +97,10 @@ async def five_haves_report(session: AsyncSession, host: PluginHost, scope: Regi
             "code": district, "name": name, "communities": len(mine), "complete": complete,
             "demonstration_points": shown_points,
             "milestones": {
-                "demonstration_point": {"title_zh": "到2017年底，每个区县（市）确立1个社区协商示范观察点",
+                "demonstration_point": {"title_zh": quote("001", "到2017年底,每个区县(市)确立1个社区协商示范观察点"),
                                         "title_en": "one demonstration point per district by the end of 2017",
                                         **_status(first, POINT_DEADLINE, on_date)},
-                "five_haves_everywhere": {"title_zh": "到2018年底，社区协商基本实现“五个有”",
+                "five_haves_everywhere": {"title_zh": quote("001", "到2018年底,全市社区协商基本实现“五个有”的工作目标"),
                                           "title_en": "the five haves in every community by the end of 2018",
                                           **_standing(everywhere, ALL_DEADLINE, on_date)},
             },

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.procedures.generic import GENERIC
 from core.procedures.model import Procedure, Stage, Step, validate_procedure
+from core.seeds import quote
 
 KEY = "tianshui"
 # Bump (and keep supplying the old one) only when the behaviour changes; the
@@ -29,7 +30,12 @@ STEP_KEYS = tuple(step.key for step in GENERIC.steps)
 _TOP_KEYS = {"title_zh", "title_en", "stages", "steps"}
 _STAGE_KEYS = {"key", "title_zh", "title_en"}
 _STEP_KEYS_REQUIRED = {"key", "title_zh", "title_en", "stage", "inferred"}
-_STEP_KEYS_OPTIONAL = {"basis_zh", "basis_en"}
+_STEP_KEYS_OPTIONAL = {"basis_zh", "basis_en", "quote_zh"}
+
+
+def _seed_words(table: dict, where: str, problems: list[str]) -> str:
+    words = _text(table, "quote_zh", where, problems, required=False)
+    return quote("000", words) if words else ""
 
 
 class ProcedureFileError(ValueError):
@@ -52,6 +58,8 @@ class StepLabel:
     inferred: bool
     basis_zh: str = ""
     basis_en: str = ""
+    # The seed's own words for the step, where it has any (core.seeds.quote).
+    quote_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,8 @@ def parse_labels(data: dict[str, Any], path: Path = PROCEDURE_FILE) -> Procedure
                                title_en=_text(table, "title_en", where, problems), stage=stage,
                                inferred=bool(inferred),
                                basis_zh=_text(table, "basis_zh", where, problems, required=False),
-                               basis_en=_text(table, "basis_en", where, problems, required=False)))
+                               basis_en=_text(table, "basis_en", where, problems, required=False),
+                               quote_zh=_seed_words(table, where, problems)))
     keys = tuple(s.key for s in steps)
     if steps and keys != STEP_KEYS:
         problems.append(f"steps must be, in this order, {list(STEP_KEYS)} (the generic actions lead from "

@@ -252,4 +252,4 @@ async def test_a_special_session_is_offered_for_matters_of_wide_concern(runtime,
         meeting = await api.meeting("chair", CHENGLANG, clock.now() + timedelta(days=5), kind="special_session")
         assert meeting["kind"]["title_zh"] == "专题议事会"
         hearing = await api.meeting("chair", CHENGLANG, clock.now() + timedelta(days=5), kind="hearing")
-        assert hearing["kind"]["title_zh"] == "听证会"
+        assert hearing["kind"]["title_zh"] == "民主听证会"
