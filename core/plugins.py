@@ -80,7 +80,13 @@ class SettingSpec:
                      bool: ("布尔值", "true or false"), list: ("列表", "a list"), dict: ("表", "a table")}
             zh, en = names.get(expected, (expected.__name__, expected.__name__))
             return f"应为{zh}，实际为 {value!r}", f"must be {en}, got {value!r}"
-        if self.choices is not None and value not in self.choices:
+        if self.choices is not None and expected is list:
+            unknown = [item for item in value if item not in self.choices]
+            if unknown:
+                allowed = "、".join(map(str, self.choices))
+                return (f"{unknown[0]!r} 不在可选项中：{allowed}",
+                        f"{unknown[0]!r} is none of: {', '.join(map(str, self.choices))}")
+        elif self.choices is not None and value not in self.choices:
             allowed = "、".join(map(str, self.choices))
             return f"应为以下之一：{allowed}", f"must be one of: {', '.join(map(str, self.choices))}"
         if self.minimum is not None and value < self.minimum:

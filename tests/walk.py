@@ -32,6 +32,7 @@ from core.tenants.settings import resolve_setting
 FIXED_MEMBERS = (("党组织书记", "party_secretary"), ("居委会主任", "residents_committee"),
                  ("监委会主任", "supervisory_committee"))
 
+FEASIBILITY = "更换费用由社区公益金承担，施工一天可完成"
 RESEARCH = {"note": "实地查看", "method": ["site_visit", "interviews"], "findings": "夜间照明不足，居民反映强烈",
             "draft_plan": "更换灯具并加装遮光罩"}
 
@@ -103,6 +104,16 @@ async def http_act(client, headers, topic_id: int, action: str, **payload):
     response = await client.post(f"/api/v1/topics/{topic_id}/actions/{action}", json=payload, headers=headers)
     assert response.status_code == 200, f"{action}: {response.status_code} {response.text}"
     return response.json()
+
+
+async def http_full_research(client, headers, topic: dict) -> dict:
+    """Over HTTP: research with every part a region may require (consultation.research_parts):
+    two fixed members of the topic's council on site today, the feasibility and the plan."""
+    roster = await client.get(f"/api/v1/regions/{topic['region_code']}/council/members", headers=headers)
+    assert roster.status_code == 200, roster.text
+    fixed = [m["id"] for m in roster.json()["members"] if is_fixed(m["category"])][:2]
+    return await http_act(client, headers, topic["id"], "record_research", **RESEARCH, feasibility=FEASIBILITY,
+                          visitors=fixed, visited_on=clock.today().isoformat(), visited_place="小区现场")
 
 
 async def http_hold_vote(client, headers, topic_id: int, *, resolution_text: str = "按议事方案实施") -> dict:

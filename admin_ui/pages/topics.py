@@ -31,9 +31,10 @@ from core.authz.principal import Principal
 from core.authz.roles import ROLE_LABELS, Role
 from core.authz.scope import RegionScope
 from core.catalogue import ADMISSIBLE, EXCLUDED, ROUTES as REJECTION_ROUTES
+from core.consultation.queries import serving_at
 from core.consultation.region_kinds import meeting_kinds
 from core.consultation.views import FORM_LABELS, METHOD_LABELS, OUTCOME_LABELS
-from core.councils.categories import TOPIC_CATEGORIES
+from core.councils.categories import TOPIC_CATEGORIES, is_fixed
 from core.errors import ApiError, FieldError, typed, validation_failed
 from core.escalation import service as escalation
 from core.escalation.regions import region_names
@@ -46,7 +47,7 @@ from core.models.topic import CHANNELS, SCALES
 from core.notices.service import RETURNS
 from core.public.service import ANONYMOUS, PUBLIC_ACTOR
 from core.procedures import engine
-from core.procedures.guards import OBJECTIONS_OPEN
+from core.procedures.guards import OBJECTIONS_OPEN, RESEARCH_PARTS, missing_research_parts
 from core.procedures.model import STATUSES, Action, Procedure
 from core.procedures.registry import procedure_registry
 from core.region_context import RegionContext, region_context
@@ -79,7 +80,7 @@ _OWN_FORMS = ("screen_admit", "screen_reject", "research", "schedule_meeting", "
 FORM_FIELDS = {
     "screen_admit": ("catalogue_item", "note", "feedback"),
     "screen_reject": ("catalogue_item", "route", "note", "feedback"),
-    "research": ("findings", "draft_plan", "note"),
+    "research": ("findings", "feasibility", "draft_plan", "visited_on", "visited_place", "note"),
     "schedule_meeting": ("meeting_id", "form", "kind", "starts_at", "place", "title", "plan", "note"),
     "resolution": ("form", "text", "responsible_party", "measures", "deadline", "note"),
     "objection": ("note", "contact"),
@@ -436,7 +437,10 @@ def _participant_rows(form: Form | None) -> list[dict[str, str]]:
 
 
 def _action_payload(form: Form, kind: str, context: RegionContext) -> dict[str, Any]:
-    data = form.filled(*FORM_FIELDS[kind], lists=("method",) if kind == "research" else ())
+    data = form.filled(*FORM_FIELDS[kind], lists=("method", "visitors") if kind == "research" else ())
+    if "visitors" in data:
+        # Ids as the service reads them; a tampered value is left for it to refuse by name.
+        data["visitors"] = [int(v) if v.isdigit() else v for v in data["visitors"]]
     if kind == "schedule_meeting" and "meeting_id" in data:
         # An existing meeting: the new meeting's fields (their defaults were posted too) do not apply.
         return {k: v for k, v in data.items() if k in ("meeting_id", "note")}
@@ -516,6 +520,11 @@ async def _action_page(request: Request, db: AsyncSession, runtime: Runtime, pri
         extra["city_departments"] = kind == "screen_admit" and context.has(CITY_DEPARTMENTS_PLUGIN)
     elif kind == "research":
         extra["method_options"] = choices(lang, METHOD_LABELS, RESEARCH_METHODS)
+        serving = await serving_at(db, topic.region_code, clock.now())
+        extra["visitor_options"] = [(str(m.id), m.name) for m in serving.values() if is_fixed(m.category)]
+        required = missing_research_parts({}, context.settings)
+        extra["required_parts"] = (", " if lang.english else "、").join(pick(lang, RESEARCH_PARTS[p])
+                                                                        for p in required)
     elif kind == "schedule_meeting":
         kinds = meeting_kinds(context)
         extra["form_options"] = choices(lang, FORM_LABELS, MEETING_FORMS)

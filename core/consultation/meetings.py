@@ -26,7 +26,7 @@ from core.fields import text_field
 from core.models import Topic
 from core.models.consultation import MEETING_FORMS, Meeting, MeetingParticipant, MeetingTopic
 from core.models.region import subtree_upper_bound
-from core.procedures.guards import NO_RESEARCH
+from core.procedures.guards import NO_RESEARCH, missing_research_parts, research_incomplete
 from core.region_context import RegionContext
 
 
@@ -38,7 +38,8 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
 
 
 async def _agenda_topics(session: AsyncSession, region_code: str, ids: list[int],
-                         errors: list[FieldError], field: str = "agenda") -> list[Topic]:
+                         errors: list[FieldError], field: str = "agenda",
+                         settings: Mapping[str, Any] | None = None) -> list[Topic]:
     if not ids:
         return []
     found = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(ids)))}
@@ -55,6 +56,9 @@ async def _agenda_topics(session: AsyncSession, region_code: str, ids: list[int]
         elif topic_id not in researched:
             errors.append(FieldError(field, f"议题 {topic_id}：{NO_RESEARCH.zh}",
                                      f"topic {topic_id}: {NO_RESEARCH.en}"))
+        elif missing := missing_research_parts(topic.counters, settings):
+            reason = research_incomplete(missing)
+            errors.append(FieldError(field, f"议题 {topic_id}：{reason.zh}", f"topic {topic_id}: {reason.en}"))
         else:
             topics.append(topic)
     return topics
@@ -89,7 +93,8 @@ async def create_meeting(session: AsyncSession, principal: Principal | None, reg
         await require_research(session, topic)
     agenda = [*given, *await _agenda_topics(
         session, region_code, [i for i in id_list_field(data.get("agenda"), "agenda", "议程", "agenda", errors)
-                               if i not in {t.id for t in given}], errors)]
+                               if i not in {t.id for t in given}], errors,
+        settings=context.settings if context is not None else None)]
     extra = participant_entries(data.get("participants"), "participants", errors)
     serving = await serving_at(session, region_code, starts_at) if starts_at is not None else {}
     check_members(extra, serving, "participants", errors)

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.consultation import service
 from core.plugins import PluginManifest, SettingSpec, hookimpl
+from core.procedures.guards import RESEARCH_PARTS
 
 RESEARCH = "research"
 SCHEDULE = "schedule_meeting"
@@ -29,6 +30,12 @@ MANIFEST = PluginManifest(
         "plan_notice_days": SettingSpec(int, 0, "议事方案须提前公布的天数（0 为不要求）",
                                         "days before a meeting its plan must be published (0: not required)",
                                         minimum=0, maximum=60),
+        # Our default: any research record (the generic rule); 004 and Jinchang set all three.
+        "research_parts": SettingSpec(list, [], "协商前议前调研须包含的内容：site_visit（固定成员实地调研）、"
+                                      "feasibility（可行性分析）、draft_plan（议事方案）；空为只须有调研记录",
+                                      "what the research must include before a meeting: site_visit (fixed members "
+                                      "on site), feasibility, draft_plan; empty: any research record",
+                                      choices=tuple(RESEARCH_PARTS)),
     },
 )
 

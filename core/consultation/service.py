@@ -22,7 +22,7 @@ from core.consultation.kinds import BUILTIN_KINDS, MeetingKind
 from core.consultation.meetings import attach_topic, close_meeting, create_meeting, meetings_held, publish_plan
 from core.consultation.minutes import add_minutes
 from core.consultation.outcomes import record_outcome, schedule_for_topic
-from core.consultation.queries import serving_members
+from core.consultation.queries import serving_at, serving_members
 from core.consultation.region_kinds import meeting_kinds
 from core.consultation.research import NOT_ALLOWED, first_research_at, record_research
 from core.consultation.views import (CHOICE_LABELS, FORM_LABELS, METHOD_LABELS, OUTCOME_LABELS, list_meetings,
@@ -41,5 +41,5 @@ __all__ = [
     "list_meetings", "load_meeting", "meeting_kinds", "meeting_not_found", "meeting_summary", "meeting_view",
     "meeting_quorum", "meetings_held", "outcome_dict", "participant_dict", "publish_plan", "quorum_required",
     "record_attendance", "record_outcome", "record_research", "record_vote", "research_dict", "schedule_for_topic",
-    "serving_members", "topic_sections", "vote_dict",
+    "serving_at", "serving_members", "topic_sections", "vote_dict",
 ]

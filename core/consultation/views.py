@@ -47,6 +47,10 @@ def research_dict(research: Research) -> dict[str, Any]:
     return {"id": research.id, "topic_id": research.topic_id,
             "methods": [_labelled(m, METHOD_LABELS) for m in research.methods or []],
             "findings": research.findings, "draft_plan": research.draft_plan,
+            "feasibility": research.feasibility or "",
+            "site_visit": {"visitors": list(research.visitors or []),
+                           "on": research.visited_on.isoformat() if research.visited_on else None,
+                           "place": research.visited_place or ""},
             "attachments": list(research.attachments or []), "recorded_by_user_id": research.recorded_by_user_id,
             "recorded_by_name": research.recorded_by_name, "recorded_at": research.recorded_at.isoformat()}
 

@@ -35,6 +35,13 @@ class Research(Base):
     findings: Mapped[str] = mapped_column(Text)
     # 议事方案: the plan the meeting will consult on.
     draft_plan: Mapped[str] = mapped_column(Text, default="")
+    # 可行性分析 (004 "分析议题的可行性").
+    feasibility: Mapped[str] = mapped_column(Text, default="")
+    # The site visit (004 "组织协商议事会固定成员进行实地调研"): the fixed members who
+    # went ([{member_id, name}], as they were named that day), when and where.
+    visitors: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    visited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    visited_place: Mapped[str] = mapped_column(String(200), default="")
     # Ids of stored attachments; the upload store owns the files.
     attachments: Mapped[list[int]] = mapped_column(JSON, default=list)
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -19,10 +19,40 @@ NO_RESEARCH = Reason("不调研不协商：须先记录议前调研（实地调�
                      "draft plan) before scheduling a meeting")
 
 
+# 不调研不协商 with substance (004 §三: "组织协商议事会固定成员进行实地调研,分析议题的可行性,
+# 拟定议事方案"): the parts a region may require of the research before a meeting
+# (setting ``consultation.research_parts``), each counted on the topic when a research
+# record has it.
+RESEARCH_PARTS: dict[str, tuple[str, str]] = {
+    "site_visit": ("固定成员实地调研（谁去、何时、何地）", "a site visit by fixed members (who went, when, where)"),
+    "feasibility": ("可行性分析", "a feasibility analysis"),
+    "draft_plan": ("议事方案", "a draft consultation plan"),
+}
+RESEARCH_PARTS_SETTING = "consultation.research_parts"
+
+
+def research_part_counter(part: str) -> str:
+    return f"{RESEARCH}.{part}"
+
+
+def missing_research_parts(counters, settings) -> list[str]:
+    """The parts the region requires that no research record of the topic has yet."""
+    wanted = (settings or {}).get(RESEARCH_PARTS_SETTING) or ()
+    return [part for part in RESEARCH_PARTS if part in wanted
+            and int((counters or {}).get(research_part_counter(part), 0)) <= 0]
+
+
+def research_incomplete(missing: list[str]) -> Reason:
+    zh = "、".join(RESEARCH_PARTS[p][0] for p in missing)
+    en = ", ".join(RESEARCH_PARTS[p][1] for p in missing)
+    return Reason(f"不调研不协商：议前调研尚缺{zh}", f"no research, no consultation: the research still lacks {en}")
+
+
 def _research_recorded(ctx: TopicContext) -> Reason | None:
-    if ctx.state.count(RESEARCH) > 0:
-        return None
-    return NO_RESEARCH
+    if ctx.state.count(RESEARCH) <= 0:
+        return NO_RESEARCH
+    missing = missing_research_parts(ctx.state.counters, ctx.settings)
+    return research_incomplete(missing) if missing else None
 
 
 def _notice_period_over(ctx: TopicContext) -> Reason | None:

@@ -338,9 +338,16 @@ class _Seeder:
         step = self._procedure(topic).step(topic.step)
         if "research_recorded" in names and topic.counters.get("research", 0) == 0:
             research = next(a for a in step.actions if a.kind == "research")
+            # Every part a region may require (consultation.research_parts): fixed members on site, when and
+            # where, the feasibility and the plan.
+            serving = await consultation.serving_at(self.session, topic.region_code, clock.now())
+            visitors = [m.id for m in serving.values() if is_fixed(m.category)][:3]
             await self._act(topic, research, {"note": "实地走访", "method": ["site_visit", "interviews"],
                                               "findings": "走访居民 30 余户，多数支持，少数担心费用分摊。",
-                                              "draft_plan": "分两期实施，费用按受益户分摊，困难户减免。"})
+                                              "feasibility": "资金可由社区公益金和受益户分摊解决，施工不影响通行。",
+                                              "draft_plan": "分两期实施，费用按受益户分摊，困难户减免。",
+                                              **({"visitors": visitors, "visited_on": clock.today().isoformat(),
+                                                  "visited_place": "小区现场"} if visitors else {})})
         if action.kind == "resolution":
             await self._vote(topic)
         if "notice_period_over" in names and topic.due_at is not None and clock.now() <= topic.due_at:

@@ -54,6 +54,12 @@ class TopicAction(MeetingForm, kw_only=True, forbid_unknown_fields=True):
     methods: str | list[str] | None | UnsetType = UNSET
     findings: str | None | UnsetType = UNSET
     draft_plan: str | None | UnsetType = UNSET
+    feasibility: str | None | UnsetType = UNSET
+    # The site visit: the fixed members who went (member ids), the day (YYYY-MM-DD) and the place.
+    visitors: Annotated[Any, Meta(description="ids of the fixed members who went (a list of integers)")] | \
+        UnsetType = UNSET
+    visited_on: Annotated[Any, Meta(description="the day of the site visit, YYYY-MM-DD")] | UnsetType = UNSET
+    visited_place: str | None | UnsetType = UNSET
     # Typed loosely: the service names a bad list together with the form's other mistakes.
     attachments: Annotated[Any, Meta(description="attachment ids (a list of integers)")] | UnsetType = UNSET
     # schedule_meeting (core.consultation): an open meeting, or a new one (the

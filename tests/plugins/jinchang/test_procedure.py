@@ -65,7 +65,12 @@ async def test_no_meeting_without_research_then_with_research_it_can(jinchang, c
     [blocked] = [b for b in shown["blocked_actions"] if b["key"] == "schedule_meeting"]
     assert "不调研不协商" in blocked["reason_zh"]
 
+    # Jinchang requires the whole of it (tenants/jinchang.toml): a record without the site visit
+    # and the feasibility is not enough.
     await walk.http_act(client, chair, topic["id"], "record_research", **walk.RESEARCH)
+    refused = await act(client, chair, topic["id"], "schedule_meeting", **walk.meeting())
+    assert refused.status_code == 409 and "实地调研" in refused.json()["error"]["message_zh"]
+    await walk.http_full_research(client, chair, topic)
     scheduled = await walk.http_act(client, chair, topic["id"], "schedule_meeting", **walk.meeting())
     assert scheduled["step"]["key"] == "consult" and len(scheduled["meetings"]) == 1
 
@@ -104,7 +109,7 @@ async def _published(client, chair, region: str, title: str, scale: str | None) 
     else:
         await walk.http_act(client, chair, topic["id"], "admit")
         await walk.http_act(client, chair, topic["id"], "confirm")
-    await walk.http_act(client, chair, topic["id"], "record_research", **walk.RESEARCH)
+    await walk.http_full_research(client, chair, topic)
     await walk.http_act(client, chair, topic["id"], "schedule_meeting", **walk.meeting())
     await walk.http_hold_vote(client, chair, topic["id"])
     await walk.http_act(client, chair, topic["id"], "record_resolution", **walk.resolution())

@@ -16,7 +16,7 @@ async def at_research(client, chair, title: str, scale: str | None) -> int:
     topic = await submit(client, chair, BAOYUNLI, title, scale=scale)
     await walk.http_act(client, chair, topic["id"], "admit")
     await walk.http_act(client, chair, topic["id"], "confirm")
-    await walk.http_act(client, chair, topic["id"], "record_research", **walk.RESEARCH)
+    await walk.http_full_research(client, chair, topic)
     return topic["id"]
 
 
@@ -57,7 +57,7 @@ async def test_minor_and_urgent_topics_may_use_any_form(jinchang, client, people
                                 **walk.meeting(form="written")))["step"]["key"] == "consult"
     urgent = await submit(client, chair, BAOYUNLI, "尾菜撒漏", scale="urgent")
     await walk.http_act(client, chair, urgent["id"], "fast_track", note="急")
-    await walk.http_act(client, chair, urgent["id"], "record_research", **walk.RESEARCH)
+    await walk.http_full_research(client, chair, urgent)
     assert (await walk.http_act(client, chair, urgent["id"], "schedule_meeting",
                                 **walk.meeting(form="online")))["step"]["key"] == "consult"
 
