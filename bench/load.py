@@ -119,7 +119,7 @@ class Run:
 def wrk(server: Server, endpoint: Endpoint, token: str | None, folder: Path, *, duration: float, connections: int,
         threads: int, timeout: float) -> Run:
     paths, body = write_request_files(endpoint, folder)
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", f"--timeout", f"{timeout:g}s",
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", f"{timeout:g}s",
             "-s", str(LUA)]
     if token:
         argv += ["-H", f"Authorization: Bearer {token}"]

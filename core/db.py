@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import msgspec
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -82,6 +83,12 @@ READ_ONLY = "yishi_read_only"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
+def _json_decode(text: str):
+    # JSON columns (a topic's counters and timers, history data) read back on every list row:
+    # msgspec decodes them several times faster than the standard library, to the same values.
+    return msgspec.json.decode(text)
+
+
 def make_engine(database_url: str) -> AsyncEngine:
     """The engine; on SQLite, one whose writing transactions are serialized.
 
@@ -98,7 +105,8 @@ def make_engine(database_url: str) -> AsyncEngine:
     """
     ensure_sqlite_dir(database_url)
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                                     json_deserializer=_json_decode)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - driver hook
@@ -119,7 +127,8 @@ def make_engine(database_url: str) -> AsyncEngine:
     # No pre-ping (a round trip per checkout): after a restart the first statement on a dead
     # connection fails, SQLAlchemy drops the whole pool, and that request answers 503 with
     # Retry-After (core.errors); recycling bounds how long an idle connection is trusted.
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800,
+                               json_deserializer=_json_decode)
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:

@@ -158,7 +158,12 @@ class Procedure:
         return self.steps[0].key
 
     def step(self, key: str) -> Step | None:
-        return next((s for s in self.steps if s.key == key), None)
+        # A list of topics asks this for every row: a lookup, not a walk along the steps.
+        by_key = self.__dict__.get("_steps_by_key")
+        if by_key is None:
+            by_key = {s.key: s for s in self.steps}
+            object.__setattr__(self, "_steps_by_key", by_key)
+        return by_key.get(key)
 
     def stage_of(self, step_key: str) -> Stage | None:
         step = self.step(step_key)

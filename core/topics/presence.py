@@ -14,7 +14,7 @@ so a view built after an action sees that action's rows.
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, Table, event, exists, select
+from sqlalchemy import Column, Table, TextClause, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -29,13 +29,27 @@ def watch(table: Table, *columns: str) -> None:
         _WATCHED[f"{table.name}.{name}"] = table.c[name]
 
 
+_probe: tuple[tuple[str, ...], TextClause] | None = None
+
+
+def _probe_statement() -> tuple[tuple[str, ...], TextClause]:
+    """The probe, written once for the tables watched so far: building a select of a
+    dozen subqueries and its cache key on every page cost more than running it."""
+    global _probe
+    labels = tuple(sorted(_WATCHED))
+    if _probe is None or _probe[0] != labels:
+        columns = ", ".join(
+            f"EXISTS (SELECT 1 FROM {_WATCHED[label].table.name} WHERE {_WATCHED[label].name} = :topic_id)"
+            f" AS {label.replace('.', '__')}" for label in labels)
+        _probe = labels, text(f"SELECT {columns}")
+    return _probe
+
+
 async def _present(session: AsyncSession, topic_id: int) -> frozenset[str]:
     memo: dict[int, frozenset[str]] = session.sync_session.info.setdefault(_MEMO, {})
     if topic_id not in memo:
-        labels = sorted(_WATCHED)
-        row = (await session.execute(select(*[
-            exists().where(_WATCHED[label] == topic_id).label(label.replace(".", "__")) for label in labels
-        ]))).one()
+        labels, probe = _probe_statement()
+        row = (await session.execute(probe, {"topic_id": topic_id})).one()
         memo[topic_id] = frozenset(label for label, found in zip(labels, row) if found)
     return memo[topic_id]
 

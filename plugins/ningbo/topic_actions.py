@@ -26,6 +26,7 @@ from core.models import CouncilMember, Topic, TopicEvent
 from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic
 from core.models.implementation import EvaluationReport
 from core.region_context import RegionContext
+from core.topics.presence import has_rows
 from plugins.ningbo.procedure import KEY
 from plugins.ningbo.settings import MIN_EVALUATIONS
 
@@ -84,8 +85,10 @@ async def evaluation_section(context: RegionContext, topic: Topic) -> dict[str, 
     """What closing waits for, shown beside the actions (it is no guard, so the
     topic's blocked actions cannot say it)."""
     wanted = int(context.setting(MIN_EVALUATIONS))
-    have = await context.session.scalar(select(func.count()).select_from(EvaluationReport)
-                                        .where(EvaluationReport.topic_id == topic.id)) or 0
+    have = 0
+    if await has_rows(context.session, topic.id, EvaluationReport.__table__):
+        have = await context.session.scalar(select(func.count()).select_from(EvaluationReport)
+                                            .where(EvaluationReport.topic_id == topic.id)) or 0
     return {"evaluation_reports": have, "evaluation_reports_required": wanted, "evaluated": have >= wanted}
 
 
