@@ -1,29 +1,27 @@
 """Appending to the audit chain and checking it.
 
-How appends serialize, so the chain never forks: the first append of a
-transaction runs ``UPDATE audit_head SET last_id = last_id … RETURNING`` on
-the single head row, which is the lock, and reads the tip to link to.
+How appends serialize, so the chain never forks: a transaction's entries
+wait in its session (``record``) and are sealed when it commits
+(``seal_pending``): ``UPDATE audit_head SET last_id = last_id … RETURNING``
+on the single head row is the lock and reads the tip; each entry then links
+to the one before and goes in with the commit's flush, and a trigger on
+``audit_entries`` moves the head to the newest (migration 0019).
 
-* PostgreSQL: that UPDATE takes the row lock, which a second appender waits
+* PostgreSQL: that UPDATE takes the row lock, which a second committer waits
   for until the first transaction ends; it then reads the committed head and
-  links to it. Plain ``SELECT … FOR UPDATE`` would do the same in one more
-  dialect branch.
+  links to it.
 * SQLite: the UPDATE takes the database write lock (there is one writer at a
   time), so the read that follows cannot be stale.
 
-While it holds the lock, the transaction is the only appender, so it keeps
-the tip itself: later entries link to the one before in memory and go in
-with the session's next flush (one INSERT for those pending together). The
-head follows the newest entry by a trigger on ``audit_entries`` (migration
-0019), so no statement moves it. An action that writes two entries costs
-three statements, not six; a savepoint that rolls back takes its entries
-with it.
-
-The lock is held until the caller's transaction ends, so every audited
-write on the platform serializes on it. That is fine at the pace people
-edit councils; it is also why callers record *after* making their change:
-the head is then the last lock a transaction takes, so two transactions
-cannot wait on each other through it.
+The lock is held from the seal to the end of the commit only: every audited
+write on the platform serializes on it, for two statements and the commit
+rather than for the whole request (measured by bench/run: a topic's action
+answers with its page, which used to be built while the head was locked).
+It is also the last lock a transaction takes, so two transactions cannot
+wait on each other through it. An entry's time is when it was recorded; its
+place in the chain is when its transaction committed. A transaction that
+reads the chain before committing (verify, a test) seals first and sees its
+own entries; a savepoint that rolls back takes its entries with it.
 
 The seal covers every field of an entry except its id, plus the previous
 entry's seal; the position is fixed by that link instead. An entry moved to
@@ -52,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from core import clock
 from core.audit.checkpoint import Checkpoint, CheckpointError, append_checkpoint, parse_line, read_checkpoints
@@ -163,76 +161,85 @@ async def record(session: AsyncSession, *, actor: Any, action: str, object_type:
     None for the system. ``before`` / ``after``: JSON-able snapshots (dates,
     datetimes, enums and dataclasses are converted); None for "did not exist".
 
-    The entry is added to the session, not written at once: it goes in with
-    the session's next flush, and the head follows it (migration 0019).
+    The entry waits in the session and is sealed into the chain when the
+    transaction commits (or when the transaction itself reads the chain):
+    its id and its link are given then, so the entry returned has neither yet.
     """
-    # Before the head is touched: a session without the key must not append at all.
-    key = session_key(session)
-    before = to_json_value(before)
-    after = to_json_value(after)
+    # Now, not at commit: a session without the key must refuse the change that records.
+    session_key(session)
+    if not session.in_transaction():
+        # The entry belongs to a transaction: a rollback before any other statement drops it too.
+        await session.connection()
     actor_user_id, actor_label = actor_fields(actor)
-    object_id = str(object_id)
-    last_id, prev_hash = await _tip(session)
-    at = clock.now()
-    mac = entry_mac(key, at=at, actor_user_id=actor_user_id, actor_label=actor_label, region_code=region_code,
-                    action=action, object_type=object_type, object_id=object_id, before=before, after=after,
-                    prev_hash=prev_hash)
-    entry = AuditEntry(id=last_id + 1, at=at, actor_user_id=actor_user_id, actor_label=actor_label,
-                       region_code=region_code, action=action, object_type=object_type, object_id=object_id,
-                       before=before, after=after, prev_hash=prev_hash, hash=mac, scheme=KEYED_SCHEME)
-    session.add(entry)
-    session.sync_session.info[_TIP].append((frame_of(session.sync_session), entry.id, mac))
+    entry = AuditEntry(at=clock.now(), actor_user_id=actor_user_id, actor_label=actor_label,
+                       region_code=region_code, action=action, object_type=object_type, object_id=str(object_id),
+                       before=to_json_value(before), after=to_json_value(after), scheme=KEYED_SCHEME)
+    sync = session.sync_session
+    sync.info.setdefault(_PENDING, []).append((frame_of(sync), entry))
     return entry
 
 
-# The chain's tip as this transaction sees it: (frame, entry id, seal), the
-# head as locked first, then each entry appended since.
-_TIP = "yishi.audit.tip"
+# Entries recorded in this transaction and not yet sealed: (frame, entry).
+_PENDING = "yishi.audit.pending"
 
 
-async def _tip(session: AsyncSession) -> tuple[int, str]:
-    """The id and seal the next entry links to; the first append of a transaction locks the head.
+def seal_pending(session: Session) -> None:
+    """Seal the transaction's waiting entries into the chain: lock the head and
+    read the tip in one statement, link and MAC each entry, and add them for the
+    flush that follows (the head follows the newest by a trigger, migration 0019).
 
-    Both backends: the UPDATE is the lock (see the module docstring). It is
-    taken again when the savepoint that took it rolled back (PostgreSQL lets
-    a lock taken inside a savepoint go with it).
+    Both backends: the UPDATE is the lock (see the module docstring). Taken at
+    commit, it is held for the INSERT and the COMMIT only.
     """
-    held = session.sync_session.info.get(_TIP)
-    if held:
-        _frame, last_id, last_hash = held[-1]
-        return last_id, last_hash
-    head = (await session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID)
-        .values(last_id=AuditHead.last_id)
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    key = session_key(session)
+    head = session.connection().execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_id=AuditHead.last_id)
         .returning(AuditHead.last_id, AuditHead.last_hash)
-        .execution_options(synchronize_session=False))).one_or_none()
+        .execution_options(synchronize_session=False)).one_or_none()
     if head is None:
         raise RuntimeError("audit_head row is missing; run `yishi db upgrade`")
-    session.sync_session.info[_TIP] = [(frame_of(session.sync_session), head.last_id, head.last_hash)]
-    return head.last_id, head.last_hash
+    last_id, prev_hash = head
+    for _frame, entry in pending:
+        last_id += 1
+        entry.id, entry.prev_hash = last_id, prev_hash
+        entry.hash = prev_hash = entry_mac(key, **_fields(entry))
+        session.add(entry)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_at_commit(session: Session) -> None:
+    # The entries added here go in with the commit's own flush.
+    seal_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _seal_before_reading_the_chain(state: ORMExecuteState) -> None:
+    # A transaction reading the chain (verify, a test) sees its own entries in it.
+    if state.session.info.get(_PENDING) and state.is_select and any(
+            mapper.class_ in (AuditEntry, AuditHead) for mapper in state.all_mappers):
+        seal_pending(state.session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    held = session.info.get(_TIP)
-    if not held:
+    pending = session.info.get(_PENDING)
+    if not pending:
         return
     if previous.parent is None:
-        session.info.pop(_TIP, None)
+        session.info.pop(_PENDING, None)
         return
-    # What a rolled-back savepoint appended is gone (its entries were expunged
-    # with it); when it also took the lock, the next append takes it again.
-    kept = [tip for tip in held if not began_within(tip[0], previous)]
-    if kept:
-        session.info[_TIP] = kept
-    else:
-        session.info.pop(_TIP, None)
+    # What a rolled-back savepoint recorded is gone with what it changed.
+    kept = [(frame, entry) for frame, entry in pending if not began_within(frame, previous)]
+    session.info[_PENDING] = kept
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_TIP, None)
+        session.info.pop(_PENDING, None)
 
 
 # -- checking -------------------------------------------------------------

@@ -22,10 +22,11 @@ every new history entry; the differences wait in ``Session.info`` and reach the
 database in one ``INSERT … ON CONFLICT DO UPDATE`` just before the transaction
 commits (:func:`write_pending`). So every write path is counted without calling
 anything: ``create_topic`` (the public door too), ``take_action``, escalation,
-a notice closing, a plugin. Why at commit rather than at each flush: the rows
-of a city are touched by every change in it; taken at commit they are locked
-after the audit head, which every audited write takes, so two transactions
-cannot wait on each other through them, and only for the commit itself.
+a notice closing, a plugin. Why at commit rather than at each flush: the rows of a city are touched by
+every change in it; taken at commit they are held for the commit itself only.
+The audit chain is sealed at commit too (core/audit/service.py), after these
+rows in every transaction (this listener is registered first), so two
+transactions cannot wait on each other through the two.
 
 Writes that go around the ORM (bulk SQL, a data import) are not seen: run
 ``yishi stats rebuild`` after them (core/stats/recount.py).
