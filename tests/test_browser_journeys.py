@@ -257,9 +257,17 @@ def test_a_consultation_from_a_phone_to_the_printed_notice_and_done(live_server,
     form = j.open_action(secretary, "record_research")
     for method in ("site_visit", "interviews"):
         field_of(form, METHOD_LABELS[method][0]).check()
+    field_of(form, t("Note")).fill("两名固定成员现场查看。")
     field_of(form, t("Findings")).fill("3号楼前两盏路灯灯泡损坏，线路老化。")
     field_of(form, t("Feasibility")).fill("物业维修基金可以支付，施工一天。")
     field_of(form, t("Draft plan")).fill("更换两盏路灯并检修线路，由物业负责。")
+    # The site visit (Jinchang requires it before a meeting): two fixed members, today, where.
+    visit = form.locator("fieldset", has_text=t("Fixed members who went")).last
+    for box in visit.get_by_role("checkbox").all()[:2]:
+        box.check()
+    field_of(form, t("Date of the visit")).fill(datetime.now(CHINA_TZ).date().isoformat())
+    field_of(form, t("Where they went")).fill("3号楼前")
+    j.shot(secretary, "research-form")
     field_of(form, t("Photos and files")).set_input_files(str(png(tmp_path / "site.png", "#333")))
     j.take(secretary, form, "record_research")
     assert "3号楼前两盏路灯灯泡损坏" in page.inner_text("main")
