@@ -414,3 +414,28 @@ async def test_each_language_shows_only_its_own_interface_text(db, world, client
         page = await client.get(path)
         words = set(re.findall(r"[A-Za-z]{2,}", interface_text(page.text, data))) - allowed
         assert not words, f"{path}: English in the Chinese view: {sorted(words)}"
+
+
+# -- the same, for other clients: public JSON under /api/v1/public -------------------------
+
+
+async def test_the_roster_and_the_procedure_are_public_json_without_contacts(world, client):
+    roster = await client.get(f"/api/v1/public/regions/{COMMUNITY}/council")
+    assert roster.status_code == 200, roster.text
+    body = roster.json()
+    assert body["region_name"] == "青石社区" and body["council"]["name"]
+    shown = {m["name"]: m for m in body["members"]}
+    assert shown["王建国"]["category_zh"] == "党组织书记" and shown["王建国"]["fixed"] is True
+    assert shown["周教授"]["category"] == "expert" and shown["周教授"]["fixed"] is False
+    # The "1" first, the "X" last, as on the wall.
+    assert body["members"][0]["name"] == "王建国" and body["members"][-1]["name"] == "周教授"
+    assert EXPERT_PHONE not in roster.text and "第三网格" not in roster.text and "notes" not in roster.text
+
+    procedure = await client.get(f"/api/v1/public/regions/{COMMUNITY}/procedure")
+    assert procedure.status_code == 200, procedure.text
+    steps = [s["key"] for s in procedure.json()["procedure"]["steps"]]
+    assert steps[0] == "collect" and "research" in steps
+
+    # Only a street's or a community's door is public: a district is not.
+    for path in ("council", "procedure"):
+        assert (await client.get(f"/api/v1/public/regions/330203/{path}")).status_code == 404

@@ -29,7 +29,6 @@ from core.catalogue import ADMISSIBLE
 from core.catalogue.routes import catalogue_dict
 from core.clientaddr import client_address
 from core.councils import service as councils
-from core.councils.categories import CATEGORY_LABELS, ROLES_IN_COUNCIL, is_fixed
 from core.errors import ApiError, typed
 from core.escalation.regions import region_names
 from core.models import Region, Topic
@@ -97,24 +96,6 @@ async def parents_of(db: AsyncSession, code: str) -> list[dict[str, str]]:
     return [{"code": c, "name": names[c], "door": is_door_code(c)} for c in codes if c in names]
 
 
-async def council_roster(db: AsyncSession, code: str) -> tuple[Any, list[dict[str, Any]]]:
-    """The council and its serving members, the "1" first, then the "7" in the seeds' order, then
-    the "X": names, categories and roles only."""
-    council = await councils.get_council(db, code)
-    term = await councils.current_term(db, council) if council is not None else None
-    members = await councils.roster(db, term) if term is not None else []
-    order = list(CATEGORY_LABELS)
-    members.sort(key=lambda m: (order.index(m.category) if m.category in order else len(order), m.id))
-    shown = []
-    for member in members:
-        category = CATEGORY_LABELS.get(member.category)
-        role = ROLES_IN_COUNCIL.get(member.role_in_council) if member.role_in_council != "member" else None
-        shown.append({"name": member.name, "fixed": is_fixed(member.category),
-                      "category_zh": category[0] if category else "", "category_en": category[1] if category else "",
-                      "role_zh": role[0] if role else "", "role_en": role[1] if role else ""})
-    return council, shown
-
-
 def with_countdown(lang: Language, notice: dict[str, Any]) -> dict[str, Any]:
     return {**notice, "left": time_left(lang, notice["closes_at"]),
             "result_text": lang.gettext(NOTICE_RESULT[notice["result"]]) if notice.get("result") in NOTICE_RESULT
@@ -135,7 +116,7 @@ async def region_page(request: Request, code: FromPath[str], db: NamedDependency
     await signed_in(request, db)
     region = await door.open_door_region(db, code)
     lang = language(request)
-    council, members = await council_roster(db, region.code)
+    council, members = await councils.public_roster(db, region.code)
     context = await region_context(db, runtime.plugins, region.code)
     procedure = await region_procedure(db, runtime, region.code)
     board = await notices.public_board(db, region.code, Paging.checked(1, BOARD_SIZE), include_closed=True)

@@ -19,6 +19,7 @@ from core.councils import service
 from core.councils.schemas import CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.councils.service import RosterChange
 from core.errors import not_found
+from core.public.service import open_door_region
 from core.region_context import region_context
 from core.models import Council, Region
 from core.runtime import Runtime
@@ -160,6 +161,16 @@ async def council_document_withdraw(code: FromPath[str], document_id: FromPath[i
     return service.document_dict(await service.withdraw_document(db, council, document_id, actor=principal))
 
 
-ROUTES = [council_detail, council_edit, council_members, council_member_add, council_member_edit,
+
+@get("/public/regions/{code:str}/council", opt={"public": True},
+     summary="A street's or community's council as posted for residents: its name and the members serving, "
+             "by 1+7+X category (no login, no contact details)")
+async def public_council(code: FromPath[str], db: NamedDependency[AsyncSession]) -> dict:
+    region = await open_door_region(db, code)
+    council, members = await service.public_roster(db, region.code)
+    return {"region_code": region.code, "region_name": region.name,
+            "council": {"name": council.name} if council is not None else None, "members": members}
+
+ROUTES = [public_council, council_detail, council_edit, council_members, council_member_add, council_member_edit,
           council_member_leave, council_terms, council_term_start, council_documents, council_document_file,
           council_document_withdraw]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, clock
 from core.clock import today
-from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL
+from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL, is_fixed
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
 from core.region_context import RegionContext
@@ -482,3 +482,23 @@ async def withdraw_document(session: AsyncSession, council: Council, document_id
                        object_id=document.id, region_code=council.region_code, before=before,
                        after=document_dict(document))
     return document
+
+
+async def public_roster(session: AsyncSession, region_code: str) -> tuple[Council | None, list[dict[str, Any]]]:
+    """The council and its serving members as posted on the wall (002 公示上墙): the "1" first,
+    then the "7" in the seeds' order, then the "X"; names, categories and roles only, never a
+    member's contact or account."""
+    council = await get_council(session, region_code)
+    term = await current_term(session, council) if council is not None else None
+    members = await roster(session, term) if term is not None else []
+    order = list(CATEGORY_LABELS)
+    members.sort(key=lambda m: (order.index(m.category) if m.category in order else len(order), m.id))
+    shown = []
+    for member in members:
+        category = CATEGORY_LABELS.get(member.category)
+        role = ROLES_IN_COUNCIL.get(member.role_in_council) if member.role_in_council != "member" else None
+        shown.append({"name": member.name, "fixed": is_fixed(member.category), "category": member.category,
+                      "category_zh": category[0] if category else "", "category_en": category[1] if category else "",
+                      "role": member.role_in_council if role else None,
+                      "role_zh": role[0] if role else "", "role_en": role[1] if role else ""})
+    return council, shown

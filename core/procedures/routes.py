@@ -14,6 +14,7 @@ from core.errors import FieldError, not_found, validation_failed
 from core.models import Region
 from core.procedures.flowchart import LANGUAGES, flowchart_complete, procedure_dict, render_svg
 from core.procedures.model import Procedure
+from core.public.service import open_door_region
 from core.region_context import region_context
 from core.runtime import Runtime
 
@@ -49,4 +50,13 @@ async def procedure_svg(code: FromPath[str], db: NamedDependency[AsyncSession],
     return Response(render_svg(procedure, lang), media_type=SVG)
 
 
-ROUTES = [procedure_json, procedure_svg]
+
+@get("/public/regions/{code:str}/procedure", opt={"public": True},
+     summary="A street's or community's procedure as posted for residents: stages, steps and actions "
+             "(the flowchart: /c/{code}/procedure.svg)")
+async def public_procedure(code: FromPath[str], db: NamedDependency[AsyncSession],
+                           runtime: NamedDependency[Runtime]) -> dict:
+    region = await open_door_region(db, code)
+    return {"region_code": region.code, "procedure": procedure_dict(await region_procedure(db, runtime, region.code))}
+
+ROUTES = [procedure_json, procedure_svg, public_procedure]
