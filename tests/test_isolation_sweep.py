@@ -48,6 +48,8 @@ PUBLIC_WITH_PARAMS = {
     ("GET", "/api/v1/public/notices/{notice_id}"),
     ("POST", "/api/v1/public/notices/{notice_id}/objections"),
     ("GET", "/api/v1/public/regions/{code}/catalogue"),
+    ("GET", "/api/v1/public/regions/{code}/council"),
+    ("GET", "/api/v1/public/regions/{code}/procedure"),
 }
 
 # Plausible bodies for routes the world did not use while it was built.
