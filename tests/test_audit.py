@@ -73,12 +73,12 @@ async def _note(db, what: str) -> None:
     await record(db, actor="job:test", action=what, object_type="thing", object_id=1)
 
 
-@pytest.mark.parametrize("lock_taken", ["before the savepoint", "inside it"])
-async def test_a_rolled_back_savepoint_takes_its_entries_and_the_chain_goes_on(db, lock_taken):
+@pytest.mark.parametrize("first_entry", ["before the savepoint", "inside it"])
+async def test_a_rolled_back_savepoint_takes_its_entries_and_the_chain_goes_on(db, first_entry):
     """A page's form runs its service call in a savepoint; a refusal rolls back the entries it
     wrote there, and what the transaction records next links to what is still in the chain."""
     await _append(db, 1)
-    if lock_taken == "before the savepoint":
+    if first_entry == "before the savepoint":
         await _note(db, "kept.first")
     savepoint = await db.begin_nested()
     await _note(db, "refused.one")
@@ -88,7 +88,7 @@ async def test_a_rolled_back_savepoint_takes_its_entries_and_the_chain_goes_on(d
     await _note(db, "kept.after")
     await db.commit()
     rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
-    expected = ["council.member.add", *(["kept.first"] if lock_taken == "before the savepoint" else []), "kept.after"]
+    expected = ["council.member.add", *(["kept.first"] if first_entry == "before the savepoint" else []), "kept.after"]
     assert [r.action for r in rows] == expected and [r.id for r in rows] == list(range(1, len(expected) + 1))
     head = await db.get(AuditHead, 1)
     assert (head.last_id, head.last_hash) == (rows[-1].id, rows[-1].hash)

@@ -26,10 +26,7 @@ def _narrowest_first(rows, code_of) -> list:
 async def enabled_plugins(session: AsyncSession, host: PluginHost, region_code: str) -> set[str]:
     """Names of the plugins active at ``region_code``: built-ins plus those enabled
     by the narrowest region (itself or an ancestor) that says anything about them."""
-    result = await session.execute(
-        select(RegionPlugin.region_code, RegionPlugin.plugin, RegionPlugin.enabled)
-        .where(RegionPlugin.region_code.in_(ancestor_codes(region_code))))
-    return _enabled(host, result.all())
+    return (await plugins_and_settings(session, host, region_code))[0]
 
 
 def _enabled(host: PluginHost, rows) -> set[str]:
@@ -103,6 +100,4 @@ def all_setting_keys(host: PluginHost) -> list[str]:
 
 async def resolve_settings(session: AsyncSession, host: PluginHost, region_code: str) -> dict[str, Any]:
     """Every setting of every installed plugin, resolved at ``region_code``."""
-    keys = all_setting_keys(host)
-    rows = await _stored_values(session, region_code, None)
-    return _resolve(host, rows, keys)
+    return (await plugins_and_settings(session, host, region_code))[1]
