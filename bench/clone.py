@@ -312,22 +312,22 @@ def split_template(text: str) -> list[Any]:
     return parts
 
 
+def _leaf(value: Any, quote, separator: str) -> str:
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list):
+        return "[" + separator.join(map(str, value)) + "]"
+    return "null" if value is None else str(value)
+
+
 def _stored(value: Any) -> str:
     """A leaf as json.dumps writes it with its defaults (ASCII, ', ' between items)."""
-    if isinstance(value, str):
-        return encode_basestring_ascii(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return "null" if value is None else str(value)
+    return _leaf(value, encode_basestring_ascii, ", ")
 
 
 def _canonical(value: Any) -> str:
     """A leaf as the audit seal's canonical form writes it (UTF-8, no spaces)."""
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if isinstance(value, list):
-        return "[" + ",".join(map(str, value)) + "]"
-    return "null" if value is None else str(value)
+    return _leaf(value, encode_basestring, ",")
 
 
 def render(parts: list[Any], encoded: list[str]) -> str:

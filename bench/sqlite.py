@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.cli import login
 from bench.common import PYTHON, ROOT, YISHI
 from bench.endpoints import Endpoint
 from bench.load import Server, free_port, wrk
@@ -83,8 +84,7 @@ def main() -> None:
         servers.append(floor)
         product.wait_ready()
         floor.wait_ready()
-        token = httpx.post(product.url + "/api/v1/auth/login",
-                           json={"username": READER[0], "password": READER[1]}, timeout=60).json()["token"]
+        token = login(product, *READER)
         endpoints = [
             Endpoint(f"list_{name}", f"topic list, {name}", "GET", (f"/api/v1/regions/{picked[name]}/topics",),
                      note=picked[name]) for name in ("community", "street", "district")
