@@ -47,7 +47,7 @@ from core.models.topic import CHANNELS, SCALES
 from core.notices.service import RETURNS
 from core.public.service import ANONYMOUS, PUBLIC_ACTOR
 from core.procedures import engine
-from core.procedures.guards import OBJECTIONS_OPEN, RESEARCH_PARTS, missing_research_parts
+from core.procedures.guards import OBJECTIONS_OPEN, RESEARCH_PARTS, required_research_parts
 from core.procedures.model import STATUSES, Action, Procedure
 from core.procedures.registry import procedure_registry
 from core.region_context import RegionContext, region_context
@@ -522,7 +522,7 @@ async def _action_page(request: Request, db: AsyncSession, runtime: Runtime, pri
         extra["method_options"] = choices(lang, METHOD_LABELS, RESEARCH_METHODS)
         serving = await serving_at(db, topic.region_code, clock.now())
         extra["visitor_options"] = [(str(m.id), m.name) for m in serving.values() if is_fixed(m.category)]
-        required = missing_research_parts({}, context.settings)
+        required = required_research_parts(context.settings)
         extra["required_parts"] = (", " if lang.english else "、").join(pick(lang, RESEARCH_PARTS[p])
                                                                         for p in required)
     elif kind == "schedule_meeting":

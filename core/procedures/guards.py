@@ -35,11 +35,16 @@ def research_part_counter(part: str) -> str:
     return f"{RESEARCH}.{part}"
 
 
+def required_research_parts(settings) -> list[str]:
+    """The parts the region requires of the research before a meeting, in RESEARCH_PARTS' order."""
+    wanted = (settings or {}).get(RESEARCH_PARTS_SETTING) or ()
+    return [part for part in RESEARCH_PARTS if part in wanted]
+
+
 def missing_research_parts(counters, settings) -> list[str]:
     """The parts the region requires that no research record of the topic has yet."""
-    wanted = (settings or {}).get(RESEARCH_PARTS_SETTING) or ()
-    return [part for part in RESEARCH_PARTS if part in wanted
-            and int((counters or {}).get(research_part_counter(part), 0)) <= 0]
+    return [part for part in required_research_parts(settings)
+            if int((counters or {}).get(research_part_counter(part), 0)) <= 0]
 
 
 def research_incomplete(missing: list[str]) -> Reason:
