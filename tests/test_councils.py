@@ -395,3 +395,130 @@ async def test_http_access_follows_grants(db, client):
     assert other_city.status_code == 404
     assert (await client.get(url)).status_code == 401
     assert await db.scalar(select(func.count()).select_from(CouncilTerm)) == 0
+
+
+# -- nomination and the party organisation's confirmation (000 §四(二), 004 §一) ----------
+
+FULL_COUNCIL = [("party_secretary", ""), ("party_committee", "party_committee"),
+                ("residents_committee", "democratic"), ("supervisory_committee", "democratic"),
+                ("deputies", "party_committee"), ("legal_worker", "democratic"), ("organisation", "democratic"),
+                ("resident", "grid")]
+
+
+async def seat_full_council(db, council, h, joined_on=None):
+    for i, (category, nominated_by) in enumerate(FULL_COUNCIL):
+        await service.add_member(db, council, member(
+            f"成员{i}", category, nominated_by=nominated_by, grid="第一网格" if nominated_by == "grid" else "",
+            joined_on=joined_on), context=h)
+
+
+async def rule_ids(db, council, h) -> set[str]:
+    return {v.rule_id for v in await service.check_composition(db, council, h)}
+
+
+async def test_a_roster_not_confirmed_fails_composition_until_the_party_confirms_it(db, tree, runtime):
+    h = await hooks(db, runtime, NINGBO_COMMUNITY)
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    await seat_full_council(db, council, h)
+    violations = await service.check_composition(db, council, h)
+    # Every category of 1+7 is there, but nobody has confirmed the list.
+    assert [v.rule_id for v in violations] == ["council.unconfirmed"]
+    assert violations[0].message_zh.startswith("固定成员名单未经党组织确认（8 人待确认：成员0、")
+
+    term = await service.current_term(db, council)
+    confirmed = await service.confirm_list(db, council, service.Confirmation(
+        confirmed_by="白鹤社区党委", confirmed_on=date(2024, 6, 1)), actor="cli")
+    await db.commit()
+    assert len(confirmed) == 8
+    assert await service.check_composition(db, council, h) == []
+    rows = await service.roster(db, term)
+    assert {(m.confirmed_on, m.confirmed_by) for m in rows} == {(date(2024, 6, 1), "白鹤社区党委")}
+    assert "council.roster.confirm" in await audit_actions(db)
+
+    # A member seated after the confirmation waits for the next one.
+    await service.add_member(db, council, member("新成员", "resident", nominated_by="grid", grid="第一网格"),
+                             context=h)
+    assert await rule_ids(db, council, h) == {"council.unconfirmed"}
+
+
+async def test_the_list_cannot_be_confirmed_while_a_nomination_is_not_recorded(db, tree, runtime):
+    h = await hooks(db, runtime, NINGBO_COMMUNITY)
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    await seat_full_council(db, council, h)
+    await service.add_member(db, council, member("未推荐", "legal_worker"), context=h)
+    await db.commit()
+    with pytest.raises(ApiError) as err:
+        await service.confirm_list(db, council, service.Confirmation(confirmed_by="白鹤社区党委"), actor="cli")
+    assert err.value.status_code == 409 and "未推荐" in err.value.message_zh
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(CouncilMember)
+                           .where(CouncilMember.confirmed_on.is_not(None))) == 0
+
+
+async def test_a_grid_with_no_nominee_is_named(db, tree, runtime):
+    h = await hooks(db, runtime, NINGBO_COMMUNITY)
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    await service.update_council(db, council, actor="cli", grids=["第一网格", "第二网格", "第三网格"])
+    await seat_full_council(db, council, h)  # its resident comes from 第一网格
+    # A resident who only lives in 第三网格 was not nominated by it.
+    await service.add_member(db, council, member("李", "resident", nominated_by="democratic", grid="第三网格"),
+                             context=h)
+    by_rule = {v.rule_id: v for v in await service.check_composition(db, council, h)}
+    assert by_rule["council.grid_without_nominee"].message_zh == \
+        "以下网格尚未推荐议事会成员（每个网格推荐1-2名）：第二网格、第三网格"
+    await service.add_member(db, council, member("王", "resident", nominated_by="grid", grid="第二网格"), context=h)
+    await service.add_member(db, council, member("周", "resident", nominated_by="grid", grid="第三网格"), context=h)
+    assert "council.grid_without_nominee" not in await rule_ids(db, council, h)
+
+
+async def test_a_new_term_carries_members_over_to_be_confirmed_again(db, tree, runtime):
+    h = await hooks(db, runtime, NINGBO_COMMUNITY)
+    council = await service.ensure_council(db, NINGBO_COMMUNITY)
+    await service.start_term(db, council, date(2021, 3, 1), date(2024, 2, 29), context=h)
+    await seat_full_council(db, council, h, joined_on=date(2021, 3, 1))
+    old_term = await service.current_term(db, council, date(2022, 1, 1))
+    clock.set_now(datetime(2021, 3, 10, 2, 0, tzinfo=timezone.utc))
+    await service.confirm_list(db, council, service.Confirmation(confirmed_by="白鹤社区党委"), actor="cli")
+    clock.set_now(datetime(2024, 6, 1, 2, 0, tzinfo=timezone.utc))
+
+    await service.start_term(db, council, date(2024, 3, 1), context=h)  # after the residents' committee election
+    await db.commit()
+    new_rows = await service.roster(db, await service.current_term(db, council))
+    assert len(new_rows) == 8 and all(m.confirmed_on is None and m.carried_from_id for m in new_rows)
+    assert {m.nominated_by for m in new_rows} == {"", "party_committee", "democratic", "grid"}
+    assert await rule_ids(db, council, h) == {"council.unconfirmed"}
+    # The old term's list stays as it was confirmed.
+    assert all(m.confirmed_on == date(2021, 3, 10) for m in await service.term_members(db, old_term))
+
+    await service.confirm_list(db, council, service.Confirmation(confirmed_by="白鹤社区党委"), actor="cli")
+    assert await rule_ids(db, council, h) == set()
+
+
+async def test_http_confirmation_and_nomination_input_is_checked_field_by_field(db, client):
+    staff = await login_as(db, client, "dacheng_staff_confirm", "street_staff", STREET)
+    url = f"{API_PREFIX}/regions/{COMMUNITY}/council"
+    answer = await client.post(f"{url}/members", headers=staff, json={
+        "name": "刘", "category": "resident", "nominated_by": "grid"})
+    assert answer.status_code == 400 and answer.json()["error"]["fields"][0]["field"] == "grid"
+    answer = await client.post(f"{url}/members", headers=staff, json={
+        "name": "刘", "category": "resident", "nominated_by": "lottery"})
+    assert answer.status_code == 400 and answer.json()["error"]["fields"][0]["field"] == "nominated_by"
+    answer = await client.post(f"{url}/members", headers=staff, json={
+        "name": "刘", "category": "resident", "nominated_by": "grid", "grid": "二网格"})
+    assert answer.status_code == 201, answer.text
+    shown = (await client.get(url, headers=staff)).json()
+    assert shown["confirmation"] == {"confirmed": False, "fixed_members": 1, "awaiting": 1,
+                                     "last_confirmed_on": None, "last_confirmed_by": ""}
+
+    for body, field in (({"confirmed_by": " "}, "confirmed_by"),
+                        ({"confirmed_by": "进步巷社区党委", "confirmed_on": "2030-01-01"}, "confirmed_on")):
+        answer = await client.post(f"{url}/confirmations", headers=staff, json=body)
+        assert answer.status_code == 400 and answer.json()["error"]["fields"][0]["field"] == field, answer.text
+    answer = await client.post(f"{url}/confirmations", headers=staff, json={"confirmed_by": "进步巷社区党委"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["confirmation"]["confirmed"] is True
+    assert answer.json()["roster"][0]["confirmed_by"] == "进步巷社区党委"
+    answer = await client.post(f"{url}/confirmations", headers=staff, json={"confirmed_by": "进步巷社区党委"})
+    assert answer.status_code == 409
+    public = (await client.get(f"{API_PREFIX}/public/regions/{COMMUNITY}/council")).json()
+    assert public["members"][0]["confirmed"] is True

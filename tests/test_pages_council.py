@@ -274,3 +274,33 @@ async def test_a_member_of_the_council_reads_it_without_the_forms(runtime, db, s
         assert page.status_code == 200 and "张书记" in page.text
         assert "/members/new" not in page.text and "/leave" not in page.text
         assert (await reader.get(f"{PAGE}/members/new")).status_code == 403
+
+
+async def test_the_list_is_shown_unconfirmed_until_the_party_organisation_confirms_it(client, db, seated):
+    page = (await client.get(PAGE)).text
+    assert "名单待确认" in page and "2 名固定成员待党组织确认。" in page
+    assert "登记党组织确认" in page and "固定成员名单未经党组织确认" in page
+
+    html, once = await page_form(client, f"{PAGE}/confirm")
+    assert 'value="进步巷社区党委"' in html and "刘大姐" in html
+    # 刘大姐's nomination is not on record: the list cannot be confirmed yet.
+    answer = await post_form(client, f"{PAGE}/confirm", {"confirmed_by": "进步巷社区党委",
+                                                         "confirmed_on": "2024-06-01"}, once=once)
+    assert answer.status_code == 409 and "刘大姐" in answer.text
+    assert all(m.confirmed_on is None for m in (await members(db)).values())
+
+    html, once = await page_form(client, f"{PAGE}/members/{seated['resident']}/edit")
+    assert "网格推荐" in html
+    answer = await post_form(client, f"{PAGE}/members/{seated['resident']}/edit", {
+        "name": "刘大姐", "category": "resident", "role_in_council": "member", "grid": "第二网格",
+        "nominated_by": "grid"}, once=once)
+    assert answer.status_code == 303, answer.text
+    _html, once = await page_form(client, f"{PAGE}/confirm")
+    answer = await post_form(client, f"{PAGE}/confirm", {"confirmed_by": "进步巷社区党委",
+                                                         "confirmed_on": "2024-06-01"}, once=once)
+    assert answer.status_code == 303, answer.text
+    confirmed = await members(db)
+    assert {(m.confirmed_on, m.confirmed_by) for m in confirmed.values()} == {(date(2024, 6, 1), "进步巷社区党委")}
+    page = (await client.get(PAGE)).text
+    assert "名单已确认" in page and "进步巷社区党委已于 2024-06-01 确认名单。" in page
+    assert "固定成员名单未经党组织确认" not in page

@@ -30,7 +30,8 @@ from core.councils.categories import (CATEGORY_LABELS, DOCUMENT_KINDS, FIXED_CAT
                                       ROLES_IN_COUNCIL, TOPIC_CATEGORIES, is_fixed)
 from core.councils.routes import MANAGE, READ
 from core.councils.rules import Violation
-from core.councils.schemas import CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
+from core.councils.nominations import NOMINATIONS, confirmation_state
+from core.councils.schemas import Confirmation, CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.errors import ApiError, FieldError, forbidden, not_found, typed, validation_failed
 from core.models import Council, CouncilMember, CouncilTerm, Region
 from core.plugins import Variant
@@ -88,6 +89,7 @@ def _member_row(member: CouncilMember, today: date) -> dict[str, Any]:
     badge, status, on = _status(member, today)
     return {**service.member_dict(member), "badge": badge, "status": status,
             "status_on": on.isoformat() if on else "", "open": member.left_on is None,
+            "fixed": is_fixed(member.category),
             "flags": [label for name, label in MEMBER_FLAGS.items() if getattr(member, name)]}
 
 
@@ -174,7 +176,7 @@ async def _overview(db: AsyncSession, runtime: Runtime, code: str) -> dict[str, 
         # Not created until first written to (as the API shows it).
         return {"region": region, "council": {"name": service.default_council_name(region), "venue": "",
                                               "kind": region.level, "exists": False},
-                "term": None, "terms": [], "groups": [], "composition": None, "counts": None,
+                "term": None, "terms": [], "groups": [], "composition": None, "counts": None, "confirmation": None,
                 "documents": [], "history": []}
     context = await region_context(db, runtime.plugins, code)
     term = await service.current_term(db, council)
@@ -189,6 +191,7 @@ async def _overview(db: AsyncSession, runtime: Runtime, code: str) -> dict[str, 
             "term": service.term_dict(term) if term else None,
             "terms": [{**service.term_dict(t), "current": term is not None and t.id == term.id} for t in terms],
             "groups": _grouped(members, today), "composition": _composition(context, violations),
+            "confirmation": confirmation_state(serving),
             "counts": {"fixed": sum(1 for m in serving if is_fixed(m.category)),
                        "topic": sum(1 for m in serving if not is_fixed(m.category))},
             "documents": documents, "history": _history(per_term)}
@@ -244,7 +247,8 @@ def _member_errors(err: ApiError, lang: Language, form, *, date_field: str = "jo
 
 
 def _member_payload(form, *, with_joined: bool, user_id: int | None = None) -> dict[str, Any]:
-    names = ["name", "category", "role_in_council", "grid", "notes"] + (["joined_on"] if with_joined else [])
+    names = ["name", "category", "role_in_council", "grid", "nominated_by", "notes"] + (
+        ["joined_on"] if with_joined else [])
     payload: dict[str, Any] = form.filled(*names)
     chosen = set(form.texts("flags"))
     payload.update({flag: flag in chosen for flag in MEMBER_FLAGS})
@@ -255,7 +259,7 @@ def _member_payload(form, *, with_joined: bool, user_id: int | None = None) -> d
 
 def _member_values(member: CouncilMember) -> dict[str, Any]:
     return {"name": member.name, "category": member.category, "role_in_council": member.role_in_council,
-            "grid": member.grid, "notes": member.notes,
+            "grid": member.grid, "nominated_by": member.nominated_by, "notes": member.notes,
             "flags": [flag for flag in MEMBER_FLAGS if getattr(member, flag)]}
 
 
@@ -271,7 +275,8 @@ async def _member_form(request: Request, db: AsyncSession, code: str, *, mode: s
                         council_name=council.name if council else service.default_council_name(region),
                         mode=mode, member=member, replaced=replaced, values=values, errors=errors, once=once,
                         category_groups=_category_groups(lang),
-                        roles=_role_options(kind, lang, str(values.get("role_in_council", ""))), flags=flags)
+                        roles=_role_options(kind, lang, str(values.get("role_in_council", ""))), flags=flags,
+                        nominations=[(key, en if lang.english else zh) for key, (zh, en) in NOMINATIONS.items()])
 
 
 @get("/r/{code:str}/council/members/new", opt=dict(MANAGE), include_in_schema=False)
@@ -449,8 +454,9 @@ async def _edit_form(request: Request, db: AsyncSession, code: str, *, values: d
 @get("/r/{code:str}/council/edit", opt=dict(MANAGE), include_in_schema=False)
 async def council_edit_page(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession]) -> Template:
     council = await service.get_council(db, code)
-    values = ({"name": council.name, "venue": council.venue} if council is not None
-              else {"name": service.default_council_name(await _region(db, code)), "venue": ""})
+    values = ({"name": council.name, "venue": council.venue, "grids": "\n".join(council.grids or [])}
+              if council is not None
+              else {"name": service.default_council_name(await _region(db, code)), "venue": "", "grids": ""})
     return await _edit_form(request, db, code, values=values, errors=FormErrors(), once=new_once_token())
 
 
@@ -463,9 +469,11 @@ async def council_edit_submit(request: Request, code: FromPath[str], db: NamedDe
     async def work() -> str:
         _required(form, ("name", "请填写议事会名称", "the council's name is required"))
         # The venue may be cleared, so it is sent even when empty.
-        data = typed({"name": form.text("name"), "venue": form.text("venue")}, CouncilEdit)
+        grids = [line.strip() for line in form.text("grids").splitlines() if line.strip()]
+        data = typed({"name": form.text("name"), "venue": form.text("venue"), "grids": grids}, CouncilEdit)
         council = await service.ensure_council(db, code, actor=principal)
-        await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
+        await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue,
+                                     grids=data.grids)
         return f"/r/{code}/council"
 
     async def refused(err: ApiError) -> Template:
@@ -473,6 +481,49 @@ async def council_edit_submit(request: Request, code: FromPath[str], db: NamedDe
                                 once=form.once, status_code=err.status_code)
 
     return await submit_form(db, form, principal, work, refused, flash=N_("The council's details are saved."))
+
+
+# -- the party organisation's confirmation of the list ---------------------------------------
+
+async def _confirm_form(request: Request, db: AsyncSession, code: str, *, values: dict[str, Any], errors: FormErrors,
+                        once: str, status_code: int = 200) -> Template:
+    council = await service.existing_council(db, code)
+    term = await service.current_term(db, council)
+    serving = await service.roster(db, term) if term else []
+    pending = [service.member_dict(m) for m in serving if is_fixed(m.category) and m.confirmed_on is None]
+    return await render(request, db, "council/confirm_form.html", status_code=status_code, code=code,
+                        region=await _region(db, code), council_name=council.name, pending=pending,
+                        values=values, errors=errors, once=once)
+
+
+@get("/r/{code:str}/council/confirm", opt=dict(MANAGE), include_in_schema=False)
+async def confirm_page(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession]) -> Template:
+    region = await _region(db, code)
+    body = f"{region.name}党{'委' if region.level == 'community' else '工委'}"
+    return await _confirm_form(request, db, code, values={"confirmed_by": body,
+                                                          "confirmed_on": clock.today().isoformat()},
+                               errors=FormErrors(), once=new_once_token())
+
+
+@post("/r/{code:str}/council/confirm", opt=dict(MANAGE), include_in_schema=False)
+async def confirm_submit(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal]) -> Template | Redirect:
+    form = await read_form(request)
+    if (again := await earlier_answer(db, form)) is not None:
+        return again
+
+    async def work() -> str:
+        data = typed({"confirmed_by": form.text("confirmed_by"), **form.filled("confirmed_on")}, Confirmation)
+        await service.confirm_list(db, await service.existing_council(db, code), data, actor=principal)
+        return f"/r/{code}/council"
+
+    async def refused(err: ApiError) -> Template:
+        return await _confirm_form(request, db, code, values=form.values(),
+                                   errors=FormErrors.of(err, language(request)), once=form.once,
+                                   status_code=err.status_code)
+
+    return await submit_form(db, form, principal, work, refused,
+                             flash=N_("The party organisation's confirmation of the list is recorded."))
 
 
 # -- documents on file ------------------------------------------------------------------
@@ -541,4 +592,4 @@ async def document_withdraw_submit(request: Request, code: FromPath[str], docume
 
 PAGES = [council_page, member_new_page, member_new_submit, member_edit_page, member_edit_submit, member_leave_page,
          member_leave_submit, term_new_page, term_new_submit, council_edit_page, council_edit_submit,
-         document_new_page, document_new_submit, document_withdraw_submit]
+         confirm_page, confirm_submit, document_new_page, document_new_submit, document_withdraw_submit]

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.authz.principal import Principal
 from core.councils import service
-from core.councils.schemas import CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
+from core.councils.nominations import confirmation_state
+from core.councils.schemas import Confirmation, CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.councils.service import RosterChange
 from core.errors import not_found
 from core.public.service import open_door_region
@@ -40,7 +41,7 @@ async def _overview(db: AsyncSession, runtime, code: str, council: Council | Non
             raise not_found("区划", "region")
         return {"council": {"id": None, "region_code": code, "kind": region.level,
                             "name": service.default_council_name(region), "venue": "", "exists": False},
-                "term": None, "terms": [], "roster": [], "violations": []}
+                "term": None, "terms": [], "roster": [], "confirmation": confirmation_state([]), "violations": []}
     term = await service.current_term(db, council)
     members = await service.roster(db, term) if term else []
     violations = await service.check_composition(db, council, await _context(db, runtime, code), term)
@@ -48,6 +49,7 @@ async def _overview(db: AsyncSession, runtime, code: str, council: Council | Non
             "term": service.term_dict(term) if term else None,
             "terms": [service.term_dict(t) for t in await service.list_terms(db, council)],
             "roster": [service.member_dict(m) for m in members],
+            "confirmation": confirmation_state(members),
             "violations": [v.as_dict() for v in violations]}
 
 
@@ -74,7 +76,7 @@ async def council_detail(code: FromPath[str], db: NamedDependency[AsyncSession],
 async def council_edit(code: FromPath[str], data: JSONBody[CouncilEdit], db: NamedDependency[AsyncSession],
                        runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
     council = await service.ensure_council(db, code, actor=principal)
-    await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue)
+    await service.update_council(db, council, actor=principal, name=data.name, venue=data.venue, grids=data.grids)
     return await _overview(db, runtime, code, council)
 
 
@@ -117,6 +119,15 @@ async def council_member_leave(code: FromPath[str], member_id: FromPath[int], da
     change = await service.member_leaves(db, council, member_id, data.left_on, actor=principal,
                                          context=await _context(db, runtime, code), notes=data.notes)
     return await _change_answer(db, change)
+
+
+@post("/regions/{code:str}/council/confirmations", opt=MANAGE, status_code=200,
+      summary="The party organisation confirms the list: every serving fixed member not yet confirmed")
+async def council_confirm(code: FromPath[str], data: JSONBody[Confirmation], db: NamedDependency[AsyncSession],
+                          runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> dict:
+    council = await service.existing_council(db, code)
+    confirmed = await service.confirm_list(db, council, data, actor=principal)
+    return {**await _overview(db, runtime, code, council), "confirmed": [m.id for m in confirmed]}
 
 
 @get("/regions/{code:str}/council/terms", opt=READ, summary="The council's terms, first to last")
@@ -172,5 +183,5 @@ async def public_council(code: FromPath[str], db: NamedDependency[AsyncSession])
             "council": {"name": council.name} if council is not None else None, "members": members}
 
 ROUTES = [public_council, council_detail, council_edit, council_members, council_member_add, council_member_edit,
-          council_member_leave, council_terms, council_term_start, council_documents, council_document_file,
+          council_member_leave, council_confirm, council_terms, council_term_start, council_documents, council_document_file,
           council_document_withdraw]

@@ -11,14 +11,16 @@ from typing import Annotated
 
 import msgspec
 
-from core.councils.service import DocumentData, MemberData
+from core.councils.service import Confirmation, DocumentData, MemberData
 
-__all__ = ["CouncilEdit", "DocumentData", "MemberData", "MemberLeave", "TermStart"]
+__all__ = ["Confirmation", "CouncilEdit", "DocumentData", "MemberData", "MemberLeave", "TermStart"]
 
 
 class CouncilEdit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     venue: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    # The community's grids (网格), each to nominate fixed members.
+    grids: list[Annotated[str, msgspec.Meta(max_length=100)]] | None = None
 
 
 class TermStart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

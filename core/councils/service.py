@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, clock
 from core.clock import today
 from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL, is_fixed
+from core.councils.nominations import NOMINATIONS, clean_grids, nomination_errors, roster_violations
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
 from core.region_context import RegionContext
@@ -43,6 +44,8 @@ class MemberData(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Defaults to today.
     joined_on: date | None = None
     notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    # grid / party_committee / democratic (core.councils.nominations); "" not recorded yet.
+    nominated_by: str = ""
 
 
 @dataclass
@@ -59,7 +62,7 @@ class RosterChange:
 
 def council_dict(council: Council) -> dict[str, Any]:
     return {"id": council.id, "region_code": council.region_code, "kind": council.kind, "name": council.name,
-            "venue": council.venue}
+            "venue": council.venue, "grids": list(council.grids or [])}
 
 
 def term_dict(term: CouncilTerm) -> dict[str, Any]:
@@ -79,6 +82,11 @@ def member_dict(member: CouncilMember) -> dict[str, Any]:
         "is_supervisory_director": member.is_supervisory_director,
         "joined_on": member.joined_on.isoformat(), "left_on": member.left_on.isoformat() if member.left_on else None,
         "notes": member.notes, "carried_from_id": member.carried_from_id,
+        "nominated_by": member.nominated_by,
+        "nominated_by_zh": NOMINATIONS[member.nominated_by][0] if member.nominated_by in NOMINATIONS else "",
+        "nominated_by_en": NOMINATIONS[member.nominated_by][1] if member.nominated_by in NOMINATIONS else "",
+        "confirmed_on": member.confirmed_on.isoformat() if member.confirmed_on else None,
+        "confirmed_by": member.confirmed_by,
     }
 
 
@@ -145,7 +153,7 @@ async def ensure_council(session: AsyncSession, region_code: str, *, actor: Any 
 
 
 async def update_council(session: AsyncSession, council: Council, *, actor: Any, name: str | None = None,
-                         venue: str | None = None) -> Council:
+                         venue: str | None = None, grids: list[str] | None = None) -> Council:
     before = council_dict(council)
     if name is not None:
         if not name.strip():
@@ -153,6 +161,8 @@ async def update_council(session: AsyncSession, council: Council, *, actor: Any,
         council.name = name.strip()
     if venue is not None:
         council.venue = venue.strip()
+    if grids is not None:
+        council.grids = clean_grids(grids)
     after = council_dict(council)
     if after != before:
         await session.flush()
@@ -208,7 +218,8 @@ async def check_composition(session: AsyncSession, council: Council, context: Re
     term = term or await current_term(session, council, on_date)
     members = await roster(session, term, on_date) if term else []
     snapshot = _council_snapshot(council, term, context.settings)
-    return collect_violations(context.hooks, snapshot, tuple(_snapshot_of(m) for m in members))
+    return [*roster_violations(council, members),
+            *collect_violations(context.hooks, snapshot, tuple(_snapshot_of(m) for m in members))]
 
 
 async def _refuse_if_blocking(session: AsyncSession, council: Council, term: CouncilTerm | None,
@@ -276,7 +287,8 @@ async def start_term(session: AsyncSession, council: Council, starts_on: date, e
         is_cppcc=m.is_cppcc, grid=m.grid, role_in_council=m.role_in_council,
         is_residents_committee_director=m.is_residents_committee_director,
         is_supervisory_director=m.is_supervisory_director, joined_on=starts_on, left_on=m.left_on,
-        notes=m.notes, carried_from_id=m.id) for m in carried]
+        # Carried over as nominated: the new term's list is confirmed again.
+        notes=m.notes, carried_from_id=m.id, nominated_by=m.nominated_by) for m in carried]
     session.add_all(copies)
     await session.flush()
     await audit.record(session, actor=actor, action="council.term.start", object_type="council_term",
@@ -300,6 +312,7 @@ async def _validate_member(session: AsyncSession, data: MemberData) -> None:
         allowed = ", ".join(ROLES_IN_COUNCIL)
         errors.append(FieldError("role_in_council", f"未知议事会职务“{data.role_in_council}”，可选：{allowed}",
                                  f"unknown role '{data.role_in_council}', expected one of: {allowed}"))
+    errors.extend(nomination_errors(data.category, data.nominated_by, data.grid))
     if data.user_id is not None and await session.get(User, data.user_id) is None:
         errors.append(FieldError("user_id", f"用户 {data.user_id} 不存在", f"user {data.user_id} does not exist"))
     if errors:
@@ -350,7 +363,7 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
         is_cadre=data.is_cadre, is_cppcc=data.is_cppcc, grid=data.grid.strip(), role_in_council=data.role_in_council,
         is_residents_committee_director=data.is_residents_committee_director,
         is_supervisory_director=data.is_supervisory_director, joined_on=joined_on, left_on=None,
-        notes=data.notes)
+        notes=data.notes, nominated_by=data.nominated_by)
     session.add(member)
     await session.flush()
     await audit.record(session, actor=actor, action="council.member.add", object_type="council_member",
@@ -382,6 +395,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
     member.is_residents_committee_director = data.is_residents_committee_director
     member.is_supervisory_director = data.is_supervisory_director
     member.notes = data.notes
+    member.nominated_by = data.nominated_by
     after = member_dict(member)
     if after != before:
         await session.flush()
@@ -414,6 +428,26 @@ async def member_leaves(session: AsyncSession, council: Council, member_id: int,
                        object_id=member.id, region_code=council.region_code, before=before,
                        after=member_dict(member))
     return RosterChange(council=council, term=term, member=member, violations=violations)
+
+
+class Confirmation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The party organisation confirms the list of fixed members (党委研究确定 / 党委确认)."""
+
+    confirmed_by: Annotated[str, msgspec.Meta(max_length=200)]
+    # Defaults to today.
+    confirmed_on: date | None = None
+
+
+async def confirm_list(session: AsyncSession, council: Council, data: Confirmation, *,
+                       actor: Any = None) -> list[CouncilMember]:
+    """Confirm the running term's serving fixed members not yet confirmed."""
+    from core.councils.nominations import confirm_roster
+
+    term = await current_term(session, council)
+    if term is None:
+        raise ApiError(409, "no_term", "议事会尚无任期和成员", "the council has no term and no members yet")
+    return await confirm_roster(session, council, term, await roster(session, term),
+                                confirmed_by=data.confirmed_by, confirmed_on=data.confirmed_on, actor=actor)
 
 
 # -- documents on file ------------------------------------------------------------
@@ -497,7 +531,8 @@ async def public_roster(session: AsyncSession, region_code: str) -> tuple[Counci
     for member in members:
         category = CATEGORY_LABELS.get(member.category)
         role = ROLES_IN_COUNCIL.get(member.role_in_council) if member.role_in_council != "member" else None
-        shown.append({"name": member.name, "fixed": is_fixed(member.category), "category": member.category,
+        shown.append({"name": member.name, "fixed": is_fixed(member.category),
+                      "confirmed": member.confirmed_on is not None, "category": member.category,
                       "category_zh": category[0] if category else "", "category_en": category[1] if category else "",
                       "role": member.role_in_council if role else None,
                       "role_zh": role[0] if role else "", "role_en": role[1] if role else ""})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, code_column_type, utcnow
@@ -27,6 +27,9 @@ class Council(Base):
     name: Mapped[str] = mapped_column(String(200))
     # 议事厅 / 协商议事室 / 协商民主之家: where it meets, free text.
     venue: Mapped[str] = mapped_column(Text, default="")
+    # The community's grids (网格), each of which nominates fixed members
+    # (000 "每个网格推荐1-2名"): a grid named here with no nominee is remarked on.
+    grids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -76,6 +79,13 @@ class CouncilMember(Base):
     joined_on: Mapped[date] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # How a fixed member was put forward (core.councils.nominations.NOMINATIONS); "" not recorded.
+    nominated_by: Mapped[str] = mapped_column(String(24), default="")
+    # The party organisation's confirmation of the list (党委研究确定 / 党委确认):
+    # until then the member is nominated, not yet a fixed member. A new term
+    # carries the member over unconfirmed, to be confirmed again.
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by: Mapped[str] = mapped_column(String(200), default="")
     # The same person's row in the previous term, when carried over.
     carried_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("council_members.id", ondelete="SET NULL")

@@ -155,14 +155,30 @@ class _Names:
                 return name
 
 
+# How each kind of fixed member is put forward in the demo (000 §四(二): the
+# residents' representatives by their grids, the rest by the party committee
+# or democratic recommendation).
+_NOMINATED_BY = {"party_committee": "party_committee", "deputies": "party_committee",
+                 "residents_committee": "democratic", "supervisory_committee": "democratic",
+                 "legal_worker": "democratic", "organisation": "democratic", "resident": "grid"}
+DEMO_GRIDS = [f"第{grid}网格" for grid in range(1, 5)]
+
+
+def _member(names: _Names, category: str, **kw: Any) -> MemberData:
+    nominated_by = _NOMINATED_BY.get(category, "")
+    if nominated_by == "grid" and not kw.get("grid"):
+        # A street council's residents' representatives have no grid of their own.
+        nominated_by = "democratic"
+    return MemberData(name=names.person(), category=category, joined_on=TERM_STARTS, nominated_by=nominated_by,
+                      **kw)
+
+
 def _community_roster(names: _Names) -> list[MemberData]:
     """22 fixed members that meet every regional rule at once: the "1" and the
     seven kinds, 20–30 of them, cadres at most half, two residents' reps per
     grid, both directors, three CPPCC members with one designated head."""
-    joined = TERM_STARTS
-
     def m(category: str, **kw: Any) -> MemberData:
-        return MemberData(name=names.person(), category=category, joined_on=joined, **kw)
+        return _member(names, category, **kw)
 
     roster = [m("party_secretary", is_cadre=True, role_in_council="chair"),
               m("party_committee", is_cadre=True), m("party_committee", is_cadre=True),
@@ -174,15 +190,13 @@ def _community_roster(names: _Names) -> list[MemberData]:
               m("deputies", is_cppcc=True, role_in_council="head"), m("deputies", is_cppcc=True),
               m("deputies", is_cppcc=True),
               m("legal_worker"), m("organisation"), m("organisation")]
-    roster += [m("resident", grid=f"第{grid}网格") for grid in range(1, 5) for _ in range(2)]
+    roster += [m("resident", grid=grid) for grid in DEMO_GRIDS for _ in range(2)]
     return roster
 
 
 def _street_roster(names: _Names) -> list[MemberData]:
-    joined = TERM_STARTS
-
     def m(category: str, **kw: Any) -> MemberData:
-        return MemberData(name=names.person(), category=category, joined_on=joined, **kw)
+        return _member(names, category, **kw)
 
     return [m("party_committee", is_cadre=True, role_in_council="first_convenor",
               notes="街道党工委副书记"),
@@ -212,13 +226,18 @@ class _Seeder:
     async def council(self, region: Region, documents: set[str]) -> None:
         council = await councils.ensure_council(self.session, region.code, actor=self.principal)
         await councils.update_council(self.session, council, actor=self.principal,
-                                      venue=f"{region.name}党群服务中心二楼协商议事厅" if "venue" in documents else "")
+                                      venue=f"{region.name}党群服务中心二楼协商议事厅" if "venue" in documents else "",
+                                      grids=DEMO_GRIDS if region.level == "community" else [])
         context = await self._context(region.code)
         await councils.start_term(self.session, council, TERM_STARTS, TERM_ENDS, actor=self.principal,
                                   context=context)
         roster = _community_roster(self.names) if region.level == "community" else _street_roster(self.names)
         for data in roster:
             await councils.add_member(self.session, council, data, actor=self.principal, context=context)
+        # The list as the party organisation confirmed it when the term began.
+        await councils.confirm_list(self.session, council, councils.Confirmation(
+            confirmed_by=f"{region.name}党{'委' if region.level == 'community' else '工委'}",
+            confirmed_on=TERM_STARTS), actor=self.principal)
         self.report.members += len(roster)
         for kind in sorted(documents - {"venue"}):
             content, name = (PNG, f"{kind}.png") if kind in ("signage", "facilities") else (PDF, f"{kind}.pdf")
