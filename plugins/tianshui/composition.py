@@ -6,7 +6,12 @@ committee director and the supervisory committee director among the fixed
 members, a term as long as the residents' committee's. The "1+7+X"
 categories themselves are the built-in ``council_rules``' business.
 Street councils: one first convenor and one second convenor who is a CPPCC
-member.
+member, and, besides them, members of each kind the seed lists (CPPCC
+members, party members' representatives, representatives of the public, of
+enterprises and public institutions, officials of the departments
+concerned), each kind mapped onto the core's categories (inferred, see
+``STREET_MEMBER_KINDS``). The seed gives no numbers for a street council, so
+none are checked.
 
 The numbers are the seed's, as the defaults of the plugin's settings
 (``SETTINGS``); a rule reads them from the council snapshot, which carries
@@ -14,17 +19,20 @@ the region's resolved settings, so a district may tune them. See README.md.
 
 Blocking: only caps a single change crosses (a 31st fixed member, a third
 representative from one grid, a second first/second convenor, a second
-convenor who is no CPPCC member). Minimums, shares and missing posts are
-remarks, so a roster can be built up member by member.
+convenor who is no CPPCC member). Minimums, shares, missing posts and missing
+kinds of members are remarks, so a roster can be built up member by member.
 """
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from core.councils.categories import CATEGORY_LABELS
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, fixed_members
 from core.plugins import SettingSpec
+from core.seeds import quote
 
 # “协商议事会固定成员总数原则上为20—30人”
 MIN_FIXED_MEMBERS = 20
@@ -58,6 +66,53 @@ def _number(council: CouncilSnapshot, name: str) -> int:
 
 FIRST_CONVENOR = "first_convenor"
 SECOND_CONVENOR = "second_convenor"
+
+# 000 §四(二), the seed's one sentence on who sits on a street council, word for
+# word (its doubled "副书记书记" included): the rules below rest on it.
+STREET_COUNCIL_WORDS = quote("000", "街道协商议事会成员由党工委副书记书记为协商议事第一召集人、政协委员为第二召集人、"
+                                    "政协委员、党员代表、群众代表、企事业单位代表、相关部门公职人员组成。")
+# Who each convenor is, in the seed's words. The first is cut before the doubled
+# 书记 (a slip of the seed's: DOMAIN.md reads it as the deputy secretary) so the
+# remark does not repeat it.
+FIRST_CONVENOR_WHO = quote("000", "党工委副书记")
+SECOND_CONVENOR_WHO = quote("000", "政协委员")
+
+
+@dataclass(frozen=True)
+class StreetMemberKind:
+    """A kind of street council member the seed lists, and which members count as one."""
+    key: str
+    words: str
+    label_en: str
+    # How a roster entry shows it, named in the remark so staff know what to enter.
+    hint_zh: str
+    hint_en: str
+    counts: Callable[[MemberSnapshot], bool]
+
+
+def _category_kind(key: str, words: str, label_en: str, *categories: str) -> StreetMemberKind:
+    zh = "或".join(f"“{CATEGORY_LABELS[c][0]}”" for c in categories)
+    en = " or ".join(f"'{CATEGORY_LABELS[c][1]}'" for c in categories)
+    return StreetMemberKind(key, words, label_en, f"类别{zh}", f"category {en}",
+                            lambda m: m.category in categories)
+
+
+# The seed names the kinds but the roster records the core's "1+7+X" categories;
+# the mapping is ours (inferred), README.md "Street councils" gives the reasons.
+STREET_MEMBER_KINDS: tuple[StreetMemberKind, ...] = (
+    # A CPPCC member is known by the roster's flag, whatever category they sit in
+    # ("deputies" also holds people's congress deputies, who are not CPPCC members).
+    StreetMemberKind("cppcc", quote("000", "政协委员"), "CPPCC members", "勾选“政协委员”", "ticked 'CPPCC member'",
+                     lambda m: m.is_cppcc),
+    # No category is "party member"; the party organisation's representatives are the nearest.
+    _category_kind("party_members", quote("000", "党员代表"), "party members' representatives",
+                   "party_committee", "party_secretary"),
+    _category_kind("public", quote("000", "群众代表"), "representatives of the public", "resident"),
+    _category_kind("enterprises", quote("000", "企事业单位代表"),
+                   "representatives of enterprises and public institutions", "organisation"),
+    _category_kind("officials", quote("000", "相关部门公职人员"), "officials of the departments concerned",
+                   "department"),
+)
 
 
 def _names(members: Iterable[MemberSnapshot]) -> str:
@@ -175,18 +230,34 @@ def _convenor_rules(roster: tuple[MemberSnapshot, ...], role: str, zh: str, en: 
     return []
 
 
+def street_member_kinds_rule(roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
+    # The seed names the convenors apart from the members (…第二召集人、政协委员、…),
+    # so a convenor does not also stand for a kind: the second convenor is no
+    # substitute for the CPPCC members the seed lists as well.
+    members = [m for m in roster if m.role_in_council not in (FIRST_CONVENOR, SECOND_CONVENOR)]
+    missing = [kind for kind in STREET_MEMBER_KINDS if not any(kind.counts(m) for m in members)]
+    if not missing:
+        return []
+    zh = "、".join(f"{kind.words}（{kind.hint_zh}）" for kind in missing)
+    en = "; ".join(f"{kind.label_en} ({kind.hint_en})" for kind in missing)
+    return [Violation("tianshui.street_members", f"第一、第二召集人之外，街道协商议事会成员中没有{zh}",
+                      f"besides the first and second convenors, the street council has no {en}")]
+
+
 def street_rules(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[Violation]:
     found = [
-        *_convenor_rules(roster, FIRST_CONVENOR, "第一召集人", "first convenor", "街道党工委副书记",
+        *_convenor_rules(roster, FIRST_CONVENOR, "第一召集人", "first convenor", f"街道{FIRST_CONVENOR_WHO}",
                          "the deputy party secretary of the street working committee"),
-        *_convenor_rules(roster, SECOND_CONVENOR, "第二召集人", "second convenor", "政协委员", "a CPPCC member"),
+        *_convenor_rules(roster, SECOND_CONVENOR, "第二召集人", "second convenor", SECOND_CONVENOR_WHO,
+                         "a CPPCC member"),
     ]
     not_cppcc = [m for m in roster if m.role_in_council == SECOND_CONVENOR and not m.is_cppcc]
     if not_cppcc:
         found.append(Violation("tianshui.second_convenor_cppcc",
-                               f"第二召集人应为政协委员，{_names(not_cppcc)} 不是政协委员",
+                               f"第二召集人应为{SECOND_CONVENOR_WHO}，{_names(not_cppcc)} 不是政协委员",
                                f"the second convenor must be a CPPCC member; {_names_en(not_cppcc)} is not",
                                blocking=True))
+    found += street_member_kinds_rule(roster)
     return found
 
 
