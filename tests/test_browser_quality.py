@@ -41,6 +41,7 @@ from core.consultation.views import CHOICE_LABELS, FORM_LABELS, METHOD_LABELS, O
 from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL
 from core.models.consultation import (MEETING_FORMS, MEETING_STATUSES, OUTCOME_FORMS, RESEARCH_METHODS,
                                       VOTE_CHOICES)
+from core.councils.nominations import NOMINATIONS
 from core.models.escalation import ESCALATION_TRIGGERS, REPORT_KINDS, REPORT_STATUSES
 from core.models.implementation import TASK_STATUSES
 from core.models.notice import NOTICE_RESULTS, NOTICE_STATUSES, OBJECTION_STATUSES
@@ -93,7 +94,7 @@ def _plain_keys() -> set[str]:
     enums = (CHANNELS, SCALES, MEETING_FORMS, MEETING_STATUSES, OUTCOME_FORMS, RESEARCH_METHODS, VOTE_CHOICES,
              TASK_STATUSES, NOTICE_STATUSES, NOTICE_RESULTS, OBJECTION_STATUSES, REPORT_KINDS, REPORT_STATUSES,
              ESCALATION_TRIGGERS, STATUSES, CATALOGUE_KINDS, [r.value for r in Role], [lv.value for lv in RegionLevel],
-             [k.key for k in BUILTIN_KINDS], CATEGORY_LABELS, ROLES_IN_COUNCIL, DOCUMENT_KINDS)
+             [k.key for k in BUILTIN_KINDS], CATEGORY_LABELS, ROLES_IN_COUNCIL, DOCUMENT_KINDS, NOMINATIONS)
     for values in enums:
         keys.update(str(v) for v in values)
     return {k for k in keys if k}

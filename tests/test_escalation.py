@@ -305,3 +305,67 @@ async def test_an_upward_report_is_filed_to_the_level_above_and_answered(runtime
     actions = set(await db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "upward_report")))
     assert actions == {"upward_report.file", "upward_report.accept", "upward_report.answer"}
     assert await db.scalar(select(Escalation.id)) is None
+
+
+async def test_a_rejection_beyond_the_councils_authority_reaches_the_streets_inbox_and_the_proposer_is_told(
+        runtime, db, people):
+    async with api_for(runtime) as api:
+        receipt = (await api.client.post(f"/api/v1/public/regions/{COMMUNITY}/topics", json={
+            "title": "小区门前道路拓宽", "description": "道路归区里管，社区无权决定", "proposer_name": "李大爷",
+            "proposer_contact": "13800000000"})).json()
+        topic_id = receipt["topic_id"]
+        rejected = await api.post("chair", f"/topics/{topic_id}/actions/reject", {
+            "note": "道路拓宽须由街道协调区建设局", "catalogue_item": "generic.buyi.4"})  # 超出职能权限
+        assert rejected.status_code == 200, rejected.text
+        view = rejected.json()
+        # Forwarded, not closed: the street screens it afresh under its own procedure.
+        assert (view["region_code"], view["status"], view["step"]["key"]) == (STREET, "open", "collect")
+        assert [h["action"] for h in view["history"]] == ["submit", "reject", "escalate"]
+        [move] = view["escalation"]["moves"]
+        assert move["trigger"] == "forward" and move["trigger_zh"] == "不予协商，提请上级协商"
+        assert "超出职能权限" in move["reason"] and "道路拓宽须由街道协调区建设局" in move["reason"]
+
+        inbox = (await api.get("street", f"/regions/{STREET}/escalations")).json()
+        [item] = inbox["items"]
+        assert (item["topic"]["id"], item["trigger"], item["from_region"]["code"]) == (topic_id, "forward", COMMUNITY)
+        assert "超出职能权限" in item["reason"]
+        assert [a["key"] for a in (await api.get("street", f"/topics/{topic_id}")).json()["actions"]] == \
+            ["admit", "reject"]
+        # The community that forwarded it still reads it.
+        assert (await api.get("chair", f"/topics/{topic_id}")).status_code == 200
+
+        tracked = (await api.client.get(f"/api/v1/public/topics/{receipt['tracking_code']}")).json()
+        assert tracked["region"]["name"] == "月湖街道" and tracked["status"] == "open"
+        assert tracked["referrals"] == [{"route": "forward_upward", "route_zh": "提请上级协商",
+                                         "route_en": "forward to the higher council", "to": "月湖街道",
+                                         "channel": "", "at": tracked["referrals"][0]["at"]}]
+        told = [f["text_zh"] for f in tracked["feedback"]]
+        assert "超出职能权限" in told[0] and "去向：提请上级协商" in told[0]
+        assert told[1].startswith("您提出的议题“小区门前道路拓宽”已上移至月湖街道协商议事会协商。")
+        page = await api.client.get(f"/t/{receipt['tracking_code']}")
+        assert "去向" in page.text and "提请上级协商：月湖街道" in page.text
+
+
+async def test_a_matter_referred_to_a_department_names_it_for_the_proposer(runtime, db, people):
+    async with api_for(runtime) as api:
+        receipt = (await api.client.post(f"/api/v1/public/regions/{COMMUNITY}/topics", json={
+            "title": "路灯不亮", "description": "三号楼前路灯坏了", "proposer_name": "王阿姨"})).json()
+        topic_id = receipt["topic_id"]
+        # 可以通过其他方式优先快速解决的事项: the department it goes to must be named.
+        missing = await api.post("chair", f"/topics/{topic_id}/actions/reject", {
+            "note": "报修即可", "catalogue_item": "generic.buyi.5"})
+        assert missing.status_code == 400
+        assert missing.json()["error"]["fields"][0]["field"] == "referred_to"
+        assert (await api.get("chair", f"/topics/{topic_id}")).json()["status"] == "open"
+
+        referred = await api.post("chair", f"/topics/{topic_id}/actions/reject", {
+            "note": "报修即可", "catalogue_item": "generic.buyi.5", "referred_to": "海曙区城市管理局",
+            "referral_channel": "12345热线"})
+        assert referred.status_code == 200, referred.text
+        assert (referred.json()["region_code"], referred.json()["status"]) == (COMMUNITY, "rejected")
+        tracked = (await api.client.get(f"/api/v1/public/topics/{receipt['tracking_code']}")).json()
+        [referral] = tracked["referrals"]
+        assert (referral["route_zh"], referral["to"], referral["channel"]) == (
+            "转交职能部门办理", "海曙区城市管理局", "12345热线")
+        assert "去向：转交职能部门办理（海曙区城市管理局、12345热线）。" in tracked["feedback"][0]["text_zh"]
+        assert not (await db.scalars(select(Escalation).where(Escalation.topic_id == topic_id))).all()

@@ -147,27 +147,28 @@ async def test_screening_rejects_citing_the_catalogue_item_and_route_and_tells_t
         await world.act("secretary", topic, "reject", note="超出社区权限", catalogue_item="generic.yi.6")
     assert "'generic.yi.6' is not an excluded item" in admissible_cited.value.fields[0].message_en
 
-    await world.act("secretary", topic, "reject", note="路灯归城管部门", catalogue_item="generic.buyi.4",
-                    feedback="已转街道")
+    # 个体矛盾: answered directly (超出职能权限 forwards the topic upward: tests/test_escalation.py).
+    await world.act("secretary", topic, "reject", note="邻里纠纷由调解员处理", catalogue_item="generic.buyi.6",
+                    feedback="已转社区调解室")
     await world.db.commit()
     assert topic.status == "rejected"
     decision = await world.db.scalar(select(ScreeningDecision).where(ScreeningDecision.topic_id == topic.id))
     assert not decision.admissible
-    assert decision.catalogue_code == "generic.buyi.4"
-    assert decision.catalogue_text == "超出职能权限"
-    assert decision.route == "forward_upward"  # the item's usual route
+    assert decision.catalogue_code == "generic.buyi.6"
+    assert decision.catalogue_text == "个体矛盾"
+    assert decision.route == "answer_directly"  # the item's usual route
     feedback = (await world.db.scalars(select(TopicFeedback).where(TopicFeedback.topic_id == topic.id))).all()
     assert len(feedback) == 1
     assert feedback[0].recipient_user_id == world["resident"].user_id
-    assert "超出职能权限" in feedback[0].text_zh and "提请上级协商" in feedback[0].text_zh
+    assert "个体矛盾" in feedback[0].text_zh and "直接答复提议人" in feedback[0].text_zh
     # The proposer is told which item, by its number, as well as its words.
-    assert "不予协商事项第 4 条“超出职能权限”" in feedback[0].text_zh
-    assert "excluded item 4 of the catalogue" in feedback[0].text_en
-    assert "已转街道" in feedback[0].text_zh
+    assert "不予协商事项第 6 条“个体矛盾”" in feedback[0].text_zh
+    assert "excluded item 6 of the catalogue" in feedback[0].text_en
+    assert "已转社区调解室" in feedback[0].text_zh
 
     view = await world.view("resident", topic)
     assert view["status"] == "rejected" and view["actions"] == []
-    assert view["screening"][0]["catalogue_item"] == "generic.buyi.4"
+    assert view["screening"][0]["catalogue_item"] == "generic.buyi.6"
     assert "proposer_contact" not in view
     assert (await world.view("secretary", topic))["proposer_contact"] == "13800000000"
     with pytest.raises(ApiError) as ended:

@@ -79,7 +79,7 @@ _OWN_FORMS = ("screen_admit", "screen_reject", "research", "schedule_meeting", "
 # The fields each form sends; anything else a browser posts is not read.
 FORM_FIELDS = {
     "screen_admit": ("catalogue_item", "note", "feedback"),
-    "screen_reject": ("catalogue_item", "route", "note", "feedback"),
+    "screen_reject": ("catalogue_item", "route", "referred_to", "referral_channel", "note", "feedback"),
     "research": ("findings", "feasibility", "draft_plan", "visited_on", "visited_place", "note"),
     "schedule_meeting": ("meeting_id", "form", "kind", "starts_at", "place", "title", "plan", "note"),
     "resolution": ("form", "text", "responsible_party", "measures", "deadline", "note"),
@@ -236,6 +236,7 @@ def timeline(lang: Language, view: Mapping[str, Any], procedure: Procedure, cata
                                             text=(item.text_en or item.text_zh) if lang.english else item.text_zh))
             if data.get("route") in REJECTION_ROUTES:
                 details.append(pick(lang, REJECTION_ROUTES[data["route"]]))
+            details.extend(data[key] for key in ("referred_to", "referral_channel") if data.get(key))
         else:
             text = lang.gettext("%(who)s made an entry in the history", who=who)
         moved = event["to_step"] if event["from_step"] and event["to_step"] != event["from_step"] else None

@@ -22,7 +22,7 @@ from core import clock
 from core.audit.service import record
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
-from core.councils.service import ensure_council
+from core.councils.service import default_council_name, ensure_council, get_council
 from core.fields import request_body
 from core.errors import FieldError, conflict, forbidden, validation_failed
 from core.escalation.regions import is_upward, region_names
@@ -32,7 +32,8 @@ from core.models.escalation import Escalation
 from core.plugins import PluginHost
 from core.region_context import RegionContext, region_context
 from core.topics.service import MAX_TEXT, community_codes, load_topic
-from core.topics.transitions import Actor, actor_name, append_event
+from core.topics.transitions import Actor, actor_name, append_event, store_state
+from core.procedures.model import TopicState
 
 ESCALATION_READ = "escalation.read"
 ESCALATION_MANAGE = "escalation.manage"
@@ -100,6 +101,38 @@ async def escalate_on_admit(context: RegionContext, topic: Topic,
     reason = "涉及" + "、".join(names.get(code, code) for code in affected)
     return await move_topic(session, topic, target, principal=principal, trigger="admit", reason=reason,
                             affected=affected)
+
+
+FORWARD_UPWARD = "forward_upward"
+
+
+async def forward_rejected(context: RegionContext, topic: Topic, event, principal: Principal | None
+                           ) -> Escalation | None:
+    """A rejection routed 提请上级协商 (超出职能权限: beyond this council's authority)
+    hands the topic to the council one level up, to be screened there afresh
+    under that region's procedure; the community keeps reading it."""
+    if (event.data or {}).get("route") != FORWARD_UPWARD:
+        return None
+    session = context.session
+    region = await session.get(Region, topic.region_code)
+    if region is None or region.parent_code is None or region.level == "city":
+        raise conflict("no_higher_council", "本级已是市级，无上级议事会可提请",
+                       "there is no higher council to forward this topic to")
+    target = region.parent_code
+    council = await get_council(session, region.code)
+    council_name = council.name if council is not None else default_council_name(region)
+    above = await context.of(target)
+    procedure = above.procedure_for_new_topic()
+    topic.procedure_key, topic.procedure_version = procedure.key, procedure.version
+    store_state(topic, TopicState(step=procedure.initial_step, status="open", counters={}, timers={}))
+    cited = (event.data or {}).get("catalogue_item")
+    item = context.catalogue.get(cited) if cited else None
+    reason = f"{council_name}不予协商" + (f"（{item.text_zh}）" if item else "") + "，提请上级协商"
+    if event.note:
+        reason += f"。说明：{event.note}"
+    affected = await affected_codes(session, topic.id)
+    return await move_topic(session, topic, target, principal=principal, trigger="forward", reason=reason,
+                            affected=affected or [region.code])
 
 
 async def _more_affected(session: AsyncSession, topic: Topic, raw: Any, known: list[str],

@@ -33,10 +33,12 @@ def yishi_escalation_target(topic_region_code, affected_region_codes):
 
 
 @hookimpl(trylast=True)
-def yishi_topic_action_taken(context, topic, action, principal):
-    if action.kind != "screen_admit":
-        return None
-    return service.escalate_on_admit(context, topic, principal)
+def yishi_topic_action_taken(context, topic, action, event, principal):
+    if action.kind == "screen_admit":
+        return service.escalate_on_admit(context, topic, principal)
+    if action.kind == "screen_reject":
+        return service.forward_rejected(context, topic, event, principal)
+    return None
 
 
 @hookimpl(trylast=True)

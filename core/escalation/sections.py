@@ -20,7 +20,8 @@ from core.topics.presence import has_rows, watch
 watch(Escalation.__table__)
 watch(UpwardReport.__table__)
 
-TRIGGER_LABELS = {"admit": ("受理时上移", "moved up at screening"), "request": ("应申请上移", "moved up on request")}
+TRIGGER_LABELS = {"admit": ("受理时上移", "moved up at screening"), "request": ("应申请上移", "moved up on request"),
+                  "forward": ("不予协商，提请上级协商", "not consulted here, forwarded to the council above")}
 
 
 async def escalation_section(session: AsyncSession, topic: Topic, principal: Principal | None) -> dict[str, Any]:

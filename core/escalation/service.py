@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from core.escalation.inbox import escalation_inbox
 from core.escalation.joint import REPRESENTATIVE_ROLES, joint_meeting_invitees
-from core.escalation.moving import (ESCALATE, ESCALATION_MANAGE, ESCALATION_READ, escalate_on_admit,
+from core.escalation.moving import (ESCALATE, ESCALATION_MANAGE, ESCALATION_READ, escalate_on_admit, forward_rejected,
                                     escalation_target, move_topic, request_escalation)
 from core.escalation.regions import LEVEL_LENGTHS, is_upward, lowest_common_ancestor, parent_code
 from core.topics.affected import affected_codes
@@ -32,6 +32,7 @@ __all__ = [
     "ESCALATE", "ESCALATION_MANAGE", "ESCALATION_READ", "KIND_LABELS", "LEVEL_LENGTHS", "MAX_CANDIDATES",
     "REPORT_MANAGE", "REPORT_READ", "REPRESENTATIVE_ROLES", "STAFF_ROLES", "STATUS_LABELS", "TRIGGER_LABELS",
     "accept_upward_report", "affected_codes", "answer_upward_report", "escalate_on_admit", "escalation_inbox",
+    "forward_rejected",
     "escalation_section", "escalation_target", "file_upward_report", "is_upward", "joint_meeting_invitees",
     "link_similar_topics", "load_report", "lowest_common_ancestor", "move_topic", "parent_code", "report_dict",
     "report_inbox", "request_escalation", "similar_section",

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, code_column_type, utcnow
 
-# Why a topic moved: at screening (admit) or on a staff request.
-ESCALATION_TRIGGERS = ("admit", "request")
+# Why a topic moved: at screening (admit), on a staff request, or forwarded
+# by a rejection routed 提请上级协商 (forward).
+ESCALATION_TRIGGERS = ("admit", "request", "forward")
 REPORT_KINDS = ("proposal", "social_opinion")
 REPORT_STATUSES = ("submitted", "accepted", "answered")
 

@@ -112,6 +112,11 @@ class ScreeningDecision(Base):
     catalogue_text: Mapped[str] = mapped_column(Text)
     # For a rejection: forward_upward / refer_department / answer_directly.
     route: Mapped[str | None] = mapped_column(String(32))
+    # Where a rejected matter was referred (refer_department: the department;
+    # answer_directly: who answers) and by which channel (12345 hotline, a visit…):
+    # the referral the proposer follows on the tracking page.
+    referred_to: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(200), default="")
     feedback: Mapped[str] = mapped_column(Text, default="")
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,7 +23,9 @@ from core.attachments import service as attachments
 from core.clientaddr import digest
 from core.errors import ApiError, FieldError, not_found, validation_failed
 from core.fields import request_body, unknown_fields
-from core.models import Region, Topic, TopicEvent, TopicFeedback, TopicRegion
+from core.catalogue import ROUTES
+from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
+from core.models.escalation import Escalation
 from core.models.notice import Notice
 from core.models.public import PublicReceipt
 from core.models.region import RegionLevel, ancestor_codes, level_of_code
@@ -240,8 +242,32 @@ async def track(session: AsyncSession, raw_code: str, *, plugins: PluginHost) ->
         "feedback": [{"text_zh": f.text_zh, "text_en": f.text_en, "at": f.created_at.isoformat()}
                      for f in feedback],
         "timeline": [_timeline_entry(procedure, e) for e in events],
+        "referrals": await _referrals(session, topic.id),
         "photos": sum(len((e.data or {}).get(PHOTOS_KEY) or ()) for e in events if e.action == topics.SUBMIT),
     }
+
+
+async def _referrals(session: AsyncSession, topic_id: int) -> list[dict[str, Any]]:
+    """Where a matter not consulted by a council was sent: the council above it
+    was forwarded to (提请上级协商), or the department or channel it was referred to."""
+    decisions = (await session.scalars(
+        select(ScreeningDecision).where(ScreeningDecision.topic_id == topic_id, ScreeningDecision.admissible.is_(False),
+                                        ScreeningDecision.route.is_not(None))
+        .order_by(ScreeningDecision.id))).all()
+    if not decisions:
+        return []
+    forwarded = (await session.execute(
+        select(Escalation.at, Region.name).join(Region, Region.code == Escalation.to_region_code)
+        .where(Escalation.topic_id == topic_id, Escalation.trigger == "forward").order_by(Escalation.id))).all()
+    out = []
+    for decision in decisions:
+        label = ROUTES.get(decision.route, (decision.route, decision.route))
+        to = decision.referred_to
+        if decision.route == "forward_upward":
+            to = next((name for at, name in forwarded if at >= decision.decided_at), to)
+        out.append({"route": decision.route, "route_zh": label[0], "route_en": label[1], "to": to,
+                    "channel": decision.channel, "at": decision.decided_at.isoformat()})
+    return out
 
 
 def _timeline_entry(procedure: Any, event: TopicEvent) -> dict[str, Any]:

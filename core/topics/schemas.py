@@ -48,6 +48,10 @@ class TopicAction(MeetingForm, kw_only=True, forbid_unknown_fields=True):
     feedback: str | None | UnsetType = UNSET
     catalogue_item: str | None | UnsetType = UNSET
     route: str | None | UnsetType = UNSET
+    # A rejection's referral (core.topics.transitions): the department it goes to
+    # (required for refer_department) and the channel (12345 hotline, a visit…).
+    referred_to: str | None | UnsetType = UNSET
+    referral_channel: str | None | UnsetType = UNSET
     # record_research (core.consultation): one method or several.
     method: Annotated[str | list[str] | None,
                       Meta(description=f"one or more of: {', '.join(RESEARCH_METHODS)}")] | UnsetType = UNSET

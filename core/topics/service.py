@@ -351,7 +351,8 @@ async def topic_view(session: AsyncSession, principal: Principal, topic_id: int,
                      "action": e.action, "from_step": e.from_step, "to_step": e.to_step, "status": e.status,
                      "note": e.note, "data": e.data or {}} for e in events],
         "screening": [{"admissible": d.admissible, "catalogue_item": d.catalogue_code,
-                       "catalogue_text": d.catalogue_text, "route": d.route, "feedback": d.feedback,
+                       "catalogue_text": d.catalogue_text, "route": d.route, "referred_to": d.referred_to,
+                       "channel": d.channel, "feedback": d.feedback,
                        "decided_at": d.decided_at.isoformat()} for d in decisions],
     })
     if roles & HANDLER_ROLES:

@@ -140,6 +140,24 @@ def _route_of(payload: Mapping[str, Any], item: CatalogueItem | None, errors: li
     return route
 
 
+@dataclass(frozen=True)
+class Referral:
+    """Where a rejected matter goes when it is not forwarded upward (the proposer follows it)."""
+
+    referred_to: str = ""
+    channel: str = ""
+
+
+REFERRED_TO_REQUIRED = ("refer_department",)
+
+
+def _referral_of(payload: Mapping[str, Any], route: str | None, errors: list[FieldError]) -> Referral:
+    referred_to = text_field(payload, "referred_to", MAX_NAME * 2, errors, required=route in REFERRED_TO_REQUIRED,
+                             zh="承办部门", en="the department the matter is referred to")
+    channel = text_field(payload, "referral_channel", MAX_NAME * 2, errors, zh="办理渠道", en="channel")
+    return Referral(referred_to, channel)
+
+
 def _cited_item(payload: Mapping[str, Any], catalogue: Catalogue, kind: str, default: str | None,
                 errors: list[FieldError]) -> CatalogueItem | None:
     code = payload.get("catalogue_item") or default
@@ -166,7 +184,7 @@ def _cited(item: CatalogueItem) -> tuple[str, str]:
 
 
 def _feedback(topic: Topic, action: Action, note: str, item: CatalogueItem | None,
-              route: str | None, extra: str) -> tuple[str, str] | None:
+              route: str | None, referral: Referral, extra: str) -> tuple[str, str] | None:
     """The message the proposer gets, or None when this action owes them none."""
     if action.kind == "screen_admit":
         zh = f"您提出的议题“{topic.title}”已受理，将按议事程序协商。"
@@ -178,8 +196,10 @@ def _feedback(topic: Topic, action: Action, note: str, item: CatalogueItem | Non
         zh = f"您提出的议题“{topic.title}”不予协商。依据：{_cited(item)[0]}。"
         en = f"Your topic \"{topic.title}\" will not be consulted on. Basis: {_cited(item)[1]}."
         if route:
-            zh += f"去向：{ROUTES[route][0]}。"
-            en += f" Next: {ROUTES[route][1]}."
+            where_zh = "、".join(part for part in (referral.referred_to, referral.channel) if part)
+            where_en = ", ".join(part for part in (referral.referred_to, referral.channel) if part)
+            zh += f"去向：{ROUTES[route][0]}{f'（{where_zh}）' if where_zh else ''}。"
+            en += f" Next: {ROUTES[route][1]}{f' ({where_en})' if where_en else ''}."
     elif action.to_status is not None:
         zh = f"您提出的议题“{topic.title}”已{action.title_zh}。"
         en = f"Your topic \"{topic.title}\": {action.title_en}."
@@ -216,11 +236,13 @@ async def take_action(context: RegionContext, topic: Topic, action_key: str, act
     note = text_field(payload, "note", MAX_TEXT, errors, required=declared.note_required, zh="说明", en="note")
     extra = text_field(payload, "feedback", MAX_TEXT, errors, zh="给提议人的回复", en="feedback")
     item = route = None
+    referral = Referral()
     if declared.kind == "screen_admit":
         item = _cited_item(payload, context.catalogue, ADMISSIBLE, topic.category, errors)
     elif declared.kind == "screen_reject":
         item = _cited_item(payload, context.catalogue, EXCLUDED, None, errors)
         route = _route_of(payload, item, errors)
+        referral = _referral_of(payload, route, errors)
     if errors:
         raise validation_failed(*errors)
 
@@ -231,12 +253,15 @@ async def take_action(context: RegionContext, topic: Topic, action_key: str, act
         facts["catalogue_item"] = item.code
     if route is not None:
         facts["route"] = route
+    facts.update({key: value for key, value in (("referred_to", referral.referred_to),
+                                                ("referral_channel", referral.channel)) if value})
     event = append_event(session, topic, actor, declared.key, from_step=before_state.step, note=note, data=facts)
     await session.flush()
-    message = _feedback(topic, declared, note, item, route, extra)
+    message = _feedback(topic, declared, note, item, route, referral, extra)
     if item is not None:
         session.add(ScreeningDecision(topic_id=topic.id, event_id=event.id, admissible=item.kind == ADMISSIBLE,
                                       catalogue_code=item.code, catalogue_text=item.text_zh, route=route,
+                                      referred_to=referral.referred_to, channel=referral.channel,
                                       feedback=message[0] if message else "", decided_by_user_id=actor.user_id,
                                       decided_at=event.at))
     if message is not None and (topic.proposer_user_id is not None or topic.proposer_name):

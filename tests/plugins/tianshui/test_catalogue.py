@@ -88,19 +88,21 @@ async def _reject(api, topic_id: int, **payload):
                           headers=api.headers_of["jinbu_secretary"])
 
 
-@pytest.mark.parametrize(("number", "text", "route", "route_zh"), [
-    (5, "超出街道社区职能权限的事项", "forward_upward", "提请上级协商"),
-    (8, "可以通过其他方式优先快速解决的事项", "refer_department", "转交职能部门办理"),
+@pytest.mark.parametrize(("number", "text", "route", "route_zh", "referral", "status"), [
+    # Forwarded upward, the topic is open again at the street's council.
+    (5, "超出街道社区职能权限的事项", "forward_upward", "提请上级协商", {}, "open"),
+    (8, "可以通过其他方式优先快速解决的事项", "refer_department", "转交职能部门办理",
+     {"referred_to": "秦州区城市管理局"}, "rejected"),
 ], ids=["buyi_5_upward", "buyi_8_department"])
 async def test_rejection_cites_the_nine_exclusions_item_in_the_decision_and_to_the_proposer(
-        db, api, number, text, route, route_zh):
+        db, api, number, text, route, route_zh, referral, status):
     created = await _submit(api, "楼道堆物清理")
     assert created.status_code == 201, created.text
     topic_id = created.json()["id"]
-    answer = await _reject(api, topic_id, note="依九不议", catalogue_item=f"tianshui.buyi.{number}")
+    answer = await _reject(api, topic_id, note="依九不议", catalogue_item=f"tianshui.buyi.{number}", **referral)
     assert answer.status_code == 200, answer.text
     view = answer.json()
-    assert view["status"] == "rejected"
+    assert view["status"] == status
     [screening] = view["screening"]
     assert (screening["admissible"], screening["catalogue_item"], screening["catalogue_text"], screening["route"]) \
         == (False, f"tianshui.buyi.{number}", text, route)
@@ -116,7 +118,8 @@ async def test_rejection_cites_the_nine_exclusions_item_in_the_decision_and_to_t
     decision = await db.scalar(select(ScreeningDecision).where(ScreeningDecision.topic_id == topic_id))
     assert (decision.catalogue_code, decision.catalogue_text, decision.route) == (
         f"tianshui.buyi.{number}", text, route)
-    [feedback] = (await db.scalars(select(TopicFeedback).where(TopicFeedback.topic_id == topic_id))).all()
+    feedback = (await db.scalars(select(TopicFeedback).where(TopicFeedback.topic_id == topic_id)
+                                 .order_by(TopicFeedback.id))).all()[0]
     assert text in feedback.text_zh and route_zh in feedback.text_zh
     assert feedback.recipient_name and feedback.recipient_user_id is not None
 
