@@ -36,6 +36,7 @@ from core.errors import ApiError, FieldError, forbidden, not_found, typed, valid
 from core.models import Council, CouncilMember, CouncilTerm, Region
 from core.plugins import Variant
 from core.region_context import RegionContext, region_context
+from core.regions import units
 from core.runtime import Runtime
 
 # "1+7+X" as the roster is shown: the groups in the seeds' order, each with its categories.
@@ -202,6 +203,8 @@ async def council_page(request: Request, code: FromPath[str], db: NamedDependenc
                        runtime: NamedDependency[Runtime]) -> Template:
     view = await _overview(db, runtime, code)
     manage = await _may_manage(runtime, current_principal(request), code)
+    view["units"] = ([units.unit_dict(u) for u in await units.street_units(db, code)]
+                     if view["region"].level == "street" else None)
     # One token per withdraw button: each is a form of its own.
     for document in view["documents"]:
         document["once"] = new_once_token()
@@ -526,6 +529,42 @@ async def confirm_submit(request: Request, code: FromPath[str], db: NamedDepende
                              flash=N_("The party organisation's confirmation of the list is recorded."))
 
 
+# -- councils of enterprises and institutions under a street ---------------------------------
+
+async def _unit_form(request: Request, db: AsyncSession, code: str, *, values: dict[str, Any], errors: FormErrors,
+                     once: str, status_code: int = 200) -> Template:
+    lang = language(request)
+    kinds = [(key, en if lang.english else zh) for key, (zh, en) in units.UNIT_KINDS.items()]
+    return await render(request, db, "council/unit_form.html", status_code=status_code, code=code,
+                        region=await _region(db, code), kinds=kinds, values=values, errors=errors, once=once)
+
+
+@get("/r/{code:str}/units/new", opt=dict(MANAGE), include_in_schema=False)
+async def unit_new_page(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession]) -> Template:
+    return await _unit_form(request, db, code, values={"kind": "enterprise"}, errors=FormErrors(),
+                            once=new_once_token())
+
+
+@post("/r/{code:str}/units/new", opt=dict(MANAGE), include_in_schema=False)
+async def unit_new_submit(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession],
+                          principal: NamedDependency[Principal]) -> Template | Redirect:
+    form = await read_form(request)
+    if (again := await earlier_answer(db, form)) is not None:
+        return again
+
+    async def work() -> str:
+        data = typed({"name": form.text("name"), "kind": form.text("kind")}, units.UnitData)
+        unit = await units.create_unit(db, code, data, actor=principal)
+        return f"/r/{unit.code}/council"
+
+    async def refused(err: ApiError) -> Template:
+        return await _unit_form(request, db, code, values=form.values(), errors=FormErrors.of(err, language(request)),
+                                once=form.once, status_code=err.status_code)
+
+    return await submit_form(db, form, principal, work, refused,
+                             flash=N_("The unit's council is attached to the street."))
+
+
 # -- documents on file ------------------------------------------------------------------
 
 async def _document_form(request: Request, db: AsyncSession, code: str, *, values: dict[str, Any],
@@ -592,4 +631,4 @@ async def document_withdraw_submit(request: Request, code: FromPath[str], docume
 
 PAGES = [council_page, member_new_page, member_new_submit, member_edit_page, member_edit_submit, member_leave_page,
          member_leave_submit, term_new_page, term_new_submit, council_edit_page, council_edit_submit,
-         confirm_page, confirm_submit, document_new_page, document_new_submit, document_withdraw_submit]
+         confirm_page, confirm_submit, unit_new_page, unit_new_submit, document_new_page, document_new_submit, document_withdraw_submit]

@@ -70,6 +70,11 @@ class Region(Base):
     )
     city_code: Mapped[str] = mapped_column(code_column_type(4), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "" for a division; for the council of an enterprise or institution under a
+    # street (002 "逐步向企事业单位延伸"), its kind (core.regions.units.UNIT_KINDS):
+    # such a unit has a platform code outside the division data and is never
+    # touched by a division import.
+    unit_kind: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -376,7 +376,8 @@ async def apply_divisions(session: AsyncSession, divisions: Divisions,
         # One query per city keeps memory bounded on --all while staying
         # O(cities) round trips rather than O(rows).
         result = await session.execute(
-            select(Region.code, Region.name, Region.active).where(Region.city_code == city))
+            # Enterprise and institution councils are the platform's, not the data's.
+            select(Region.code, Region.name, Region.active).where(Region.city_code == city, Region.unit_kind == ""))
         existing = {code: (name, active) for code, name, active in result}
         handled = 0
         for code in sorted(wanted, key=lambda c: (len(c), c)):

@@ -49,6 +49,7 @@ def region_dict(region: Region) -> dict[str, Any]:
         "parent_code": region.parent_code,
         "city_code": region.city_code,
         "active": region.active,
+        "unit_kind": region.unit_kind or None,
     }
 
 

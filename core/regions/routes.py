@@ -2,14 +2,15 @@
 for a ``{code}`` the caller cannot reach; the queries apply the scope again."""
 from __future__ import annotations
 
-from litestar import get
+from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.authz.scope import RegionScope
 from core.errors import not_found
-from core.regions import queries
+from core.authz.principal import Principal
+from core.regions import queries, units
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 
 READ = {"action": "region.read"}
@@ -39,4 +40,22 @@ async def region_search(db: NamedDependency[AsyncSession], region_scope: NamedDe
     return await queries.search_regions(db, region_scope, q, paging)
 
 
-ROUTES = [region_detail, region_children, region_search]
+# The street office keeps its councils, those of its enterprises and institutions too.
+COUNCIL_READ = {"action": "council.read"}
+COUNCIL_MANAGE = {"action": "council.manage"}
+
+
+@get("/regions/{code:str}/units", opt=COUNCIL_READ,
+     summary="The councils of enterprises and institutions under a street (企事业单位协商议事会)")
+async def street_units(code: FromPath[str], db: NamedDependency[AsyncSession]) -> dict:
+    return {"items": [units.unit_dict(u) for u in await units.street_units(db, code)]}
+
+
+@post("/regions/{code:str}/units", opt=COUNCIL_MANAGE,
+      summary="Attach an enterprise's or institution's council to the street; it is scoped under the street")
+async def create_street_unit(code: FromPath[str], data: JSONBody[units.UnitData], db: NamedDependency[AsyncSession],
+                             principal: NamedDependency[Principal]) -> dict:
+    return units.unit_dict(await units.create_unit(db, code, data, actor=principal))
+
+
+ROUTES = [region_detail, region_children, region_search, street_units, create_street_unit]
