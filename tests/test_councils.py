@@ -522,3 +522,45 @@ async def test_http_confirmation_and_nomination_input_is_checked_field_by_field(
     assert answer.status_code == 409
     public = (await client.get(f"{API_PREFIX}/public/regions/{COMMUNITY}/council")).json()
     assert public["members"][0]["confirmed"] is True
+
+
+# -- CPPCC members placed in the councils (003 §三, 002) -----------------------------------------
+
+async def test_the_placement_report_counts_each_committees_members_once_and_names_councils_without(
+        db, client, runtime):
+    from core.models import RegionSetting
+
+    db.add_all([RegionSetting(region_code="3302", key="core.cppcc_members", value=5),
+                RegionSetting(region_code="330203", key="core.cppcc_members", value=3)])
+    for code, members in (("330203001001", [("甲委员", "city"), ("乙委员", "district")]),
+                          # A city member placed by locality in a second council is one member placed.
+                          ("330203002001", [("甲委员", "city")]),
+                          ("330205001001", [("丙委员", "district")]),
+                          ("330203001002", [])):
+        council = await service.ensure_council(db, code)
+        h = await hooks(db, runtime, code)
+        await service.add_member(db, council, member("书记", "party_secretary"), context=h)
+        for name, level in members:
+            await service.add_member(db, council, member(name, "deputies", is_cppcc=True, cppcc_level=level),
+                                     context=h)
+    await db.commit()
+    city = await login_as(db, client, "ningbo_city_cppcc", "city_admin", "3302")
+    report = (await client.get(f"{API_PREFIX}/regions/3302/cppcc-placement", headers=city)).json()
+    assert report["committee"] == {"level": "city", "level_zh": "市政协委员", "level_en": "member of the city CPPCC",
+                                   "placed": 1, "total": 5, "unplaced": 4}
+    by_district = {d["code"]: d["committee"] for d in report["districts"]}
+    assert (by_district["330203"]["placed"], by_district["330203"]["total"]) == (1, 3)
+    # 江北区 sets no size of its committee: placed, total not recorded.
+    assert (by_district["330205"]["placed"], by_district["330205"]["total"]) == (1, None)
+    assert (report["councils"], report["councils_without_cppcc"]) == (4, 1)
+    assert [c["code"] for c in report["without"]["items"]] == ["330203001002"]
+
+    district = await login_as(db, client, "haishu_cppcc", "district_admin", "330203")
+    mine = (await client.get(f"{API_PREFIX}/regions/330203/cppcc-placement", headers=district)).json()
+    assert mine["committee"]["placed"] == 1 and "districts" not in mine
+    assert (await client.get(f"{API_PREFIX}/regions/330205/cppcc-placement", headers=district)).status_code == 404
+    street = (await client.get(f"{API_PREFIX}/regions/330203001/cppcc-placement", headers=district))
+    assert street.status_code == 400 and street.json()["error"]["fields"][0]["field"] == "code"
+    bad = await client.post(f"{API_PREFIX}/regions/330203001002/council/members", headers=district, json={
+        "name": "丁", "category": "resident", "cppcc_level": "city"})
+    assert bad.status_code == 400 and bad.json()["error"]["fields"][0]["field"] == "cppcc_level"

@@ -30,6 +30,7 @@ from core.councils.categories import (CATEGORY_LABELS, DOCUMENT_KINDS, FIXED_CAT
                                       ROLES_IN_COUNCIL, TOPIC_CATEGORIES, is_fixed)
 from core.councils.routes import MANAGE, READ
 from core.councils.rules import Violation
+from core.councils.cppcc import CPPCC_LEVELS
 from core.councils.nominations import NOMINATIONS, confirmation_state
 from core.councils.schemas import Confirmation, CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.errors import ApiError, FieldError, forbidden, not_found, typed, validation_failed
@@ -250,7 +251,7 @@ def _member_errors(err: ApiError, lang: Language, form, *, date_field: str = "jo
 
 
 def _member_payload(form, *, with_joined: bool, user_id: int | None = None) -> dict[str, Any]:
-    names = ["name", "category", "role_in_council", "grid", "nominated_by", "notes"] + (
+    names = ["name", "category", "role_in_council", "grid", "nominated_by", "cppcc_level", "notes"] + (
         ["joined_on"] if with_joined else [])
     payload: dict[str, Any] = form.filled(*names)
     chosen = set(form.texts("flags"))
@@ -262,7 +263,8 @@ def _member_payload(form, *, with_joined: bool, user_id: int | None = None) -> d
 
 def _member_values(member: CouncilMember) -> dict[str, Any]:
     return {"name": member.name, "category": member.category, "role_in_council": member.role_in_council,
-            "grid": member.grid, "nominated_by": member.nominated_by, "notes": member.notes,
+            "grid": member.grid, "nominated_by": member.nominated_by, "cppcc_level": member.cppcc_level,
+            "notes": member.notes,
             "flags": [flag for flag in MEMBER_FLAGS if getattr(member, flag)]}
 
 
@@ -279,7 +281,8 @@ async def _member_form(request: Request, db: AsyncSession, code: str, *, mode: s
                         mode=mode, member=member, replaced=replaced, values=values, errors=errors, once=once,
                         category_groups=_category_groups(lang),
                         roles=_role_options(kind, lang, str(values.get("role_in_council", ""))), flags=flags,
-                        nominations=[(key, en if lang.english else zh) for key, (zh, en) in NOMINATIONS.items()])
+                        nominations=[(key, en if lang.english else zh) for key, (zh, en) in NOMINATIONS.items()],
+                        cppcc_levels=[(key, en if lang.english else zh) for key, (zh, en) in CPPCC_LEVELS.items()])
 
 
 @get("/r/{code:str}/council/members/new", opt=dict(MANAGE), include_in_schema=False)

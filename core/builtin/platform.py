@@ -15,6 +15,10 @@ MANIFEST = PluginManifest(
         "notice_days": SettingSpec(int, 7, "公示天数", "days a public notice stays open", minimum=1, maximum=60),
         "quorum_ratio": SettingSpec(float, 0.5, "表决法定人数比例", "share of members needed for a vote",
                                     minimum=0.0, maximum=1.0),
+        # Read where it is set, never inherited: each committee has its own size (our default 0: not recorded).
+        "cppcc_members": SettingSpec(int, 0, "本级政协委员总数（用于委员进议事会统计）",
+                                     "members of this city's or district's CPPCC (for the placement report)",
+                                     minimum=0, maximum=100000),
     },
 )
 

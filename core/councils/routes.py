@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.authz.principal import Principal
 from core.councils import service
+from core.councils.cppcc import placement_report
 from core.councils.nominations import confirmation_state
+from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.councils.schemas import Confirmation, CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.councils.service import RosterChange
 from core.errors import not_found
@@ -173,6 +175,17 @@ async def council_document_withdraw(code: FromPath[str], document_id: FromPath[i
 
 
 
+@get("/regions/{code:str}/cppcc-placement", opt=READ,
+     summary="CPPCC members of the city's or district's committee placed in its councils, and the councils "
+             "without any CPPCC member")
+async def cppcc_placement(code: FromPath[str], db: NamedDependency[AsyncSession], on: FromQuery[date | None] = None,
+                          page: FromQuery[int] = 1, page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
+    region = await db.get(Region, code)
+    if region is None:  # pragma: no cover - the guard answered 404 already
+        raise not_found("区划", "region")
+    return await placement_report(db, region, Paging.checked(page, page_size), on)
+
+
 @get("/public/regions/{code:str}/council", opt={"public": True},
      summary="A street's or community's council as posted for residents: its name and the members serving, "
              "by 1+7+X category (no login, no contact details)")
@@ -183,5 +196,5 @@ async def public_council(code: FromPath[str], db: NamedDependency[AsyncSession])
             "council": {"name": council.name} if council is not None else None, "members": members}
 
 ROUTES = [public_council, council_detail, council_edit, council_members, council_member_add, council_member_edit,
-          council_member_leave, council_confirm, council_terms, council_term_start, council_documents, council_document_file,
+          council_member_leave, council_confirm, cppcc_placement, council_terms, council_term_start, council_documents, council_document_file,
           council_document_withdraw]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, clock
 from core.clock import today
 from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, ROLES_IN_COUNCIL, is_fixed
+from core.councils.cppcc import CPPCC_LEVELS, level_errors as cppcc_level_errors
 from core.councils.nominations import NOMINATIONS, clean_grids, nomination_errors, roster_violations
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, collect_violations
 from core.errors import ApiError, FieldError, not_found, validation_failed
@@ -46,6 +47,8 @@ class MemberData(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     # grid / party_committee / democratic (core.councils.nominations); "" not recorded yet.
     nominated_by: str = ""
+    # A CPPCC member's committee: city / district (core.councils.cppcc); "" not recorded.
+    cppcc_level: str = ""
 
 
 @dataclass
@@ -76,7 +79,9 @@ def member_dict(member: CouncilMember) -> dict[str, Any]:
     return {
         "id": member.id, "term_id": member.term_id, "user_id": member.user_id, "name": member.name,
         "category": member.category, "category_zh": category[0], "category_en": category[1],
-        "is_cadre": member.is_cadre, "is_cppcc": member.is_cppcc, "grid": member.grid,
+        "is_cadre": member.is_cadre, "is_cppcc": member.is_cppcc, "cppcc_level": member.cppcc_level,
+        "cppcc_level_zh": CPPCC_LEVELS.get(member.cppcc_level, ("", ""))[0],
+        "cppcc_level_en": CPPCC_LEVELS.get(member.cppcc_level, ("", ""))[1], "grid": member.grid,
         "role_in_council": member.role_in_council, "role_zh": role[0], "role_en": role[1],
         "is_residents_committee_director": member.is_residents_committee_director,
         "is_supervisory_director": member.is_supervisory_director,
@@ -288,7 +293,8 @@ async def start_term(session: AsyncSession, council: Council, starts_on: date, e
         is_residents_committee_director=m.is_residents_committee_director,
         is_supervisory_director=m.is_supervisory_director, joined_on=starts_on, left_on=m.left_on,
         # Carried over as nominated: the new term's list is confirmed again.
-        notes=m.notes, carried_from_id=m.id, nominated_by=m.nominated_by) for m in carried]
+        notes=m.notes, carried_from_id=m.id, nominated_by=m.nominated_by, cppcc_level=m.cppcc_level)
+        for m in carried]
     session.add_all(copies)
     await session.flush()
     await audit.record(session, actor=actor, action="council.term.start", object_type="council_term",
@@ -313,6 +319,7 @@ async def _validate_member(session: AsyncSession, data: MemberData) -> None:
         errors.append(FieldError("role_in_council", f"未知议事会职务“{data.role_in_council}”，可选：{allowed}",
                                  f"unknown role '{data.role_in_council}', expected one of: {allowed}"))
     errors.extend(nomination_errors(data.category, data.nominated_by, data.grid))
+    errors.extend(cppcc_level_errors(data.is_cppcc, data.cppcc_level))
     if data.user_id is not None and await session.get(User, data.user_id) is None:
         errors.append(FieldError("user_id", f"用户 {data.user_id} 不存在", f"user {data.user_id} does not exist"))
     if errors:
@@ -363,7 +370,7 @@ async def add_member(session: AsyncSession, council: Council, data: MemberData, 
         is_cadre=data.is_cadre, is_cppcc=data.is_cppcc, grid=data.grid.strip(), role_in_council=data.role_in_council,
         is_residents_committee_director=data.is_residents_committee_director,
         is_supervisory_director=data.is_supervisory_director, joined_on=joined_on, left_on=None,
-        notes=data.notes, nominated_by=data.nominated_by)
+        notes=data.notes, nominated_by=data.nominated_by, cppcc_level=data.cppcc_level)
     session.add(member)
     await session.flush()
     await audit.record(session, actor=actor, action="council.member.add", object_type="council_member",
@@ -396,6 +403,7 @@ async def update_member(session: AsyncSession, council: Council, member_id: int,
     member.is_supervisory_director = data.is_supervisory_director
     member.notes = data.notes
     member.nominated_by = data.nominated_by
+    member.cppcc_level = data.cppcc_level
     after = member_dict(member)
     if after != before:
         await session.flush()

@@ -69,6 +69,9 @@ class CouncilMember(Base):
     category: Mapped[str] = mapped_column(String(32))
     is_cadre: Mapped[bool] = mapped_column(Boolean, default=False)
     is_cppcc: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A CPPCC member's committee (core.councils.cppcc.CPPCC_LEVELS): city or district/county;
+    # "" not recorded (003 §三 places members in councils by their committee's level).
+    cppcc_level: Mapped[str] = mapped_column(String(16), default="")
     # The grid (网格) a residents' representative stands for.
     grid: Mapped[str] = mapped_column(String(100), default="")
     # chair / vice_chair / convenor / secretary / head / member
