@@ -265,8 +265,9 @@ def yishi_escalation_target(topic_region_code, affected_region_codes, category):
     it is. The built-in ``escalation`` plugin answers last with the lowest
     common ancestor of the affected communities and the owning council
     (two communities of a street → the street; two streets → the
-    district; two districts → the city), e.g. Lianyungang may answer the
-    city for every matter that involves city departments.
+    district; two districts → the city), e.g. Lianyungang answers the
+    topic's own council for a matter crossing districts: it stays in its
+    home and the city CPPCC's special committee coordinates.
 
     firstresult: the first non-None answer wins.
     """

@@ -450,8 +450,12 @@ def _action_payload(form: Form, kind: str, context: RegionContext) -> dict[str, 
                   if row["name"] or row["category"]]
         if people:
             data["participants"] = people
-    if kind == "screen_admit" and context.has(CITY_DEPARTMENTS_PLUGIN) and form.text(CITY_DEPARTMENTS_FLAG):
-        data[CITY_DEPARTMENTS_FLAG] = True
+    if kind == "screen_admit" and context.has(CITY_DEPARTMENTS_PLUGIN):
+        departments = [line.strip() for line in form.text("city_departments").splitlines() if line.strip()]
+        if form.text(CITY_DEPARTMENTS_FLAG) or departments:
+            data[CITY_DEPARTMENTS_FLAG] = True
+        if departments:
+            data["city_departments"] = departments
     return data
 
 

@@ -80,6 +80,12 @@ class TopicAction(MeetingForm, kw_only=True, forbid_unknown_fields=True):
     # The notice board (core.notices): a member's objection, the one answered.
     contact: str | None | UnsetType = UNSET
     objection_id: int | None | UnsetType = UNSET
-    # Lianyungang's admit: the matter involves city departments (it goes to the
-    # city); its hook answers a value that is not true or false itself.
-    involves_city_departments: Annotated[Any, Meta(description="true or false")] | UnsetType = UNSET
+    # Lianyungang's admit: the matter involves city departments (true / false, or
+    # the departments); it stays in its home and the city CPPCC's special
+    # committee coordinates. Typed loosely: its hook names a bad value itself.
+    involves_city_departments: Annotated[Any, Meta(description="true, false or the departments (a list of names)")] \
+        | UnsetType = UNSET
+    city_departments: Annotated[Any, Meta(description="the city departments taking part (a list of names)")] \
+        | UnsetType = UNSET
+    special_committee_id: Annotated[Any, Meta(description="the coordinating special committee (an id)")] \
+        | UnsetType = UNSET

@@ -1,4 +1,5 @@
-"""Demo records: the seeded councils become homes, and one district gets its pilots."""
+"""Demo records: the seeded councils become homes, one district gets its pilots, and the
+city CPPCC's special committees the setting names become bodies with members."""
 from __future__ import annotations
 
 import random
@@ -7,10 +8,13 @@ from collections.abc import Iterable
 
 from core import clock
 from core.region_context import RegionContext
-from plugins.lianyungang import homes
+from core.tenants.demo_data import GIVEN, SURNAMES
+from plugins.lianyungang import committees, homes
 from plugins.lianyungang.quarters import Quarter
 
 DEMO_PILOTS = 3
+# Our default: a demo committee's size (the seed gives none).
+DEMO_COMMITTEE_MEMBERS = 3
 
 
 def home_regions(city_code: str, council_regions: Iterable[str]) -> list[str]:
@@ -31,10 +35,38 @@ def choose_pilots(codes: Iterable[str], seed: int) -> tuple[str, list[str]]:
     return district, sorted(rng.sample(by_district[district], min(DEMO_PILOTS, len(by_district[district]))))
 
 
+def committee_members(names: Iterable[str], seed: int, size: int = DEMO_COMMITTEE_MEMBERS) -> dict[str, list[str]]:
+    """Made-up CPPCC members for each committee, different people throughout, the same for the same seed."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    found: dict[str, list[str]] = {}
+    for name in names:
+        found[name] = []
+        while len(found[name]) < size:
+            person = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            if person not in used:
+                used.add(person)
+                found[name].append(person)
+    return found
+
+
+async def seed_committees(context: RegionContext, city_code: str, seed: int) -> None:
+    """Each committee the city's setting names, with the items it names it for and its members."""
+    city = await context.of(city_code)
+    named = committees.setting_committees(city)
+    order = list(dict.fromkeys(named[item] for item in sorted(named)))
+    for name, people in committee_members(order, seed).items():
+        if any(c.name == name for c in await committees.committees_of(context.session, city_code)):
+            continue
+        await committees.create_committee(context.session, context.plugins, None, city_code,
+                                          {"name": name, "members": [{"name": p} for p in people]})
+
+
 async def seed_homes(context: RegionContext, city_code: str, council_regions, seed: int) -> None:
     """Every seeded street and community council of the city becomes a home of the
     kind its division gives, designated on the first day of the running quarter
-    (so the quarterly check applies at once); three homes of one district are pilots."""
+    (so the quarterly check applies at once); three homes of one district are pilots;
+    the special committees become bodies."""
     session, plugins = context.session, context.plugins
     since = Quarter.of(clock.today()).first_day
     codes = home_regions(city_code, council_regions)
@@ -43,3 +75,4 @@ async def seed_homes(context: RegionContext, city_code: str, council_regions, se
     district, pilots = choose_pilots(codes, seed)
     for code in pilots:
         await homes.set_pilot(session, plugins, None, district, code, True)
+    await seed_committees(context, city_code, seed)

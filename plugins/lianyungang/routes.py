@@ -1,28 +1,38 @@
 """Lianyungang's routes, under ``/api/v1/plugins/lianyungang``. Thin: each calls a service.
 
 The guard checks each handler's action at ``{code}``: ``council.manage`` to
-designate a home (at the street or community) and to choose pilots (at the
-district), ``council.read`` to list homes, ``stats.read`` for the reports.
+designate a home (at the street or community), to choose pilots (at the
+district) and to manage the special committees (at the city),
+``council.read`` to list homes and committees, ``stats.read`` for the
+reports, ``escalation.read`` for a committee's inbox (at the city, like the
+core's escalation inbox). A committee is named by the ``committee_id``
+query parameter, so every path parameter stays one the isolation sweep
+knows. The city-matter route has no ``{code}``: the service checks the
+topic's own region (404 if the caller cannot read it, 403 if they may not
+run its meetings).
 """
 from __future__ import annotations
 
-from litestar import get, post, put
+import msgspec
+from litestar import delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
 from core.errors import not_found
 from core.models import Region
 from core.regions.queries import DEFAULT_PAGE_SIZE, Paging
 from core.runtime import Runtime
-from plugins.lianyungang import homes, reports
-from plugins.lianyungang.schemas import Designation, PilotChange
+from plugins.lianyungang import city_matters, committees, homes, reports
+from plugins.lianyungang.schemas import CityMatterForm, CommitteeForm, Designation, PilotChange
 
 READ = {"action": "council.read"}
 MANAGE = {"action": "council.manage"}
 STATS = {"action": "stats.read"}
+INBOX = {"action": "escalation.read"}
 
 
 @post("/regions/{code:str}/home", opt=MANAGE, status_code=201,
@@ -73,4 +83,54 @@ async def pilot_report(code: FromPath[str], db: NamedDependency[AsyncSession], r
     return await reports.pilot_report(db, runtime.plugins, region_scope, code)
 
 
-ROUTES = [designate_home, home_detail, home_pilot, list_homes, quarter_report, pilot_report]
+@get("/regions/{code:str}/committees", opt=READ,
+     summary="The city CPPCC's special committees (专门委员会), their members, and which one each catalogue item goes to")
+async def list_committees(code: FromPath[str], db: NamedDependency[AsyncSession],
+                          runtime: NamedDependency[Runtime]) -> dict:
+    return await committees.list_committees(db, runtime.plugins, code)
+
+
+@post("/regions/{code:str}/committees", opt=MANAGE, status_code=201,
+      summary="Set up a special committee of the city CPPCC with its categories and members")
+async def create_committee(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                           principal: NamedDependency[Principal], data: JSONBody[CommitteeForm | None] = None) -> dict:
+    return await committees.create_committee(db, runtime.plugins, principal, code, msgspec.to_builtins(data))
+
+
+@put("/regions/{code:str}/committees", opt=MANAGE,
+     summary="Change a special committee (?committee_id=): its name, categories or members")
+async def update_committee(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                           principal: NamedDependency[Principal], data: JSONBody[CommitteeForm | None] = None,
+                           committee_id: FromQuery[int | None] = None) -> dict:
+    return await committees.update_committee(db, runtime.plugins, principal, code, committee_id,
+                                             msgspec.to_builtins(data))
+
+
+@delete("/regions/{code:str}/committees", opt=MANAGE, status_code=204,
+        summary="Remove a special committee (?committee_id=); its matters keep its name")
+async def delete_committee(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                           principal: NamedDependency[Principal], committee_id: FromQuery[int | None] = None) -> None:
+    await committees.delete_committee(db, runtime.plugins, principal, code, committee_id)
+
+
+@get("/regions/{code:str}/committee-matters", opt=INBOX,
+     summary="A committee's inbox (?committee_id=): the city matters it coordinates, with their home and status")
+async def committee_inbox(code: FromPath[str], db: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime],
+                          committee_id: FromQuery[int | None] = None, page: FromQuery[int] = 1,
+                          page_size: FromQuery[int] = DEFAULT_PAGE_SIZE) -> dict:
+    return await committees.inbox(db, runtime.plugins, code, committee_id, Paging.checked(page, page_size))
+
+
+@put("/topics/{topic_id:int}/city-matter",
+     opt={"action": city_matters.MEETING_MANAGE},
+     summary="The topic involves city departments: name them and, optionally, the coordinating committee")
+async def set_city_matter(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
+                          runtime: NamedDependency[Runtime], principal: NamedDependency[Principal],
+                          data: JSONBody[CityMatterForm | None] = None) -> dict:
+    authorizer = await get_authorizer(runtime)
+    return await city_matters.set_matter(db, runtime.plugins, authorizer, principal, topic_id,
+                                         msgspec.to_builtins(data) if data is not None else {})
+
+
+ROUTES = [designate_home, home_detail, home_pilot, list_homes, quarter_report, pilot_report, list_committees,
+          create_committee, update_committee, delete_committee, committee_inbox, set_city_matter]
