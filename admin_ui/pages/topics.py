@@ -93,6 +93,9 @@ FORM_FIELDS = {
 # Lianyungang's admit (plugins/lianyungang): whether the matter involves city departments.
 CITY_DEPARTMENTS_FLAG = "involves_city_departments"
 CITY_DEPARTMENTS_PLUGIN = "lianyungang"
+# The county practice's admit (plugins/four_visits_six_steps, 004): its view section lists the
+# criteria of 切口小、立意高、关联广 and the forms of 社会征, so the form asks for them.
+SELECTION_SECTION = "four_visits_six_steps"
 
 
 # -- words for values ------------------------------------------------------------------
@@ -450,6 +453,10 @@ def _action_payload(form: Form, kind: str, context: RegionContext) -> dict[str, 
                   if row["name"] or row["category"]]
         if people:
             data["participants"] = people
+    if kind == "screen_admit" and context.has(SELECTION_SECTION):
+        data["selection_standard"] = form.texts("selection_standard")
+        if form.text("source"):
+            data["source"] = form.text("source")
     if kind == "screen_admit" and context.has(CITY_DEPARTMENTS_PLUGIN):
         departments = [line.strip() for line in form.text("city_departments").splitlines() if line.strip()]
         if form.text(CITY_DEPARTMENTS_FLAG) or departments:
@@ -523,6 +530,11 @@ async def _action_page(request: Request, db: AsyncSession, runtime: Runtime, pri
                           for i in context.catalogue.of_kind(listed)]
         extra["route_options"] = choices(lang, REJECTION_ROUTES)
         extra["city_departments"] = kind == "screen_admit" and context.has(CITY_DEPARTMENTS_PLUGIN)
+        selection = view.get(SELECTION_SECTION) if kind == "screen_admit" else None
+        if selection:
+            extra["selection_criteria"] = [(c["key"], f"{lang.bilingual(c, 'title')}：{lang.bilingual(c, 'text')}")
+                                           for c in selection["selection_standard"]["criteria"]]
+            extra["selection_sources"] = [(c["key"], lang.bilingual(c, "title")) for c in selection["sources"]]
     elif kind == "research":
         extra["method_options"] = choices(lang, METHOD_LABELS, RESEARCH_METHODS)
         serving = await serving_at(db, topic.region_code, clock.now())

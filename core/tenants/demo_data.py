@@ -78,6 +78,9 @@ SCENARIOS = [
 ]
 # How often a topic's walk is started earlier before the seeder gives up (see _Seeder.topic).
 MAX_WALK_ATTEMPTS = 6
+# Every criterion of the topic-selection standard an admission confirms where a region asks for it
+# (004 切口小、立意高、关联广, plugins/four_visits_six_steps); a region that asks for none ignores it.
+SELECTION_CRITERIA = ("small_entry", "high_aim", "wide_links")
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
@@ -379,7 +382,7 @@ class _Seeder:
 
     async def _payload(self, topic: Topic, action: Action, target: str) -> dict[str, Any]:
         if action.kind == "screen_admit":
-            return {"catalogue_item": topic.category}
+            return {"catalogue_item": topic.category, "selection_standard": list(SELECTION_CRITERIA)}
         if action.kind == "schedule_meeting":
             days = int((await self._context(topic.region_code)).setting(consultation.PLAN_NOTICE_SETTING))
             # A topic left at the meeting step shows an upcoming meeting.

@@ -89,3 +89,12 @@ class TopicAction(MeetingForm, kw_only=True, forbid_unknown_fields=True):
         | UnsetType = UNSET
     special_committee_id: Annotated[Any, Meta(description="the coordinating special committee (an id)")] \
         | UnsetType = UNSET
+    # The county practice's admit (plugins/four_visits_six_steps, 004): the
+    # topic-selection standard 切口小、立意高、关联广 confirmed, and for a
+    # resident's topic the form of 社会征 it came through. Typed loosely: the
+    # plugin names each missing criterion itself.
+    selection_standard: Annotated[Any, Meta(description="the criteria confirmed: a list of keys, or key → true "
+                                                        "or a few words")] | UnsetType = UNSET
+    source: Annotated[str | None, Meta(description="365爱心服务站 / 入户走访 / 网格 / 办公电话 "
+                                                    "(love_station / home_visit / grid / office_phone)")] \
+        | UnsetType = UNSET

@@ -1,0 +1,1 @@
+"""Tests of the four_visits_six_steps plugin (seed 004)."""
