@@ -369,3 +369,26 @@ async def test_a_matter_referred_to_a_department_names_it_for_the_proposer(runti
             "转交职能部门办理", "海曙区城市管理局", "12345热线")
         assert "去向：转交职能部门办理（海曙区城市管理局、12345热线）。" in tracked["feedback"][0]["text_zh"]
         assert not (await db.scalars(select(Escalation).where(Escalation.topic_id == topic_id))).all()
+
+
+async def test_concentrated_concerns_go_up_as_plenary_speeches_and_special_reports_and_petitions_are_a_source(
+        runtime, db, people):
+    async with api_for(runtime) as api:
+        # 003 §四: a petition matter taken up for consultation (信访事项) is a source of topics.
+        topic_id = await api.submit("chair", COMMUNITY, "老旧小区雨污分流", "多户居民信访反映雨天污水倒灌",
+                                    channel="petition")
+        view = (await api.get("chair", f"/topics/{topic_id}")).json()
+        assert view["channel"] == "petition"
+        refused = await api.post("resident", f"/regions/{COMMUNITY}/topics",
+                                 {"title": "t", "channel": "petition", "category": "generic.yi.6"})
+        assert refused.status_code == 400 and refused.json()["error"]["fields"][0]["field"] == "channel"
+
+        labels = {}
+        for kind in ("plenary_speech", "special_report"):
+            filed = await api.post("chair", f"/topics/{topic_id}/upward-reports",
+                                   {"kind": kind, "title": "雨污分流改造资金", "body": "建议列入区重点民生项目"})
+            assert filed.status_code == 201, filed.text
+            labels[kind] = filed.json()["kind_zh"]
+        assert labels == {"plenary_speech": "大会发言", "special_report": "专题报告"}
+        inbox = (await api.get("street", f"/regions/{STREET}/upward-reports")).json()
+        assert sorted(r["kind"] for r in inbox["items"]) == ["plenary_speech", "special_report"]

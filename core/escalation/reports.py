@@ -23,7 +23,9 @@ from core.topics.transitions import Actor, actor_name, append_event
 
 REPORT_READ = "report.read"
 REPORT_MANAGE = "report.manage"
-KIND_LABELS = {"proposal": ("提案", "proposal"), "social_opinion": ("社情民意信息", "social-opinion bulletin")}
+KIND_LABELS = {"proposal": ("提案", "proposal"), "plenary_speech": ("大会发言", "speech at the plenary session"),
+               "special_report": ("专题报告", "special report"),
+               "social_opinion": ("社情民意信息", "social-opinion bulletin")}
 STATUS_LABELS = {"submitted": ("已报送", "submitted"), "accepted": ("已受理", "accepted"),
                  "answered": ("已答复", "answered")}
 

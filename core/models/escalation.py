@@ -19,7 +19,8 @@ from core.db import Base, UTCDateTime, code_column_type, utcnow
 # Why a topic moved: at screening (admit), on a staff request, or forwarded
 # by a rejection routed 提请上级协商 (forward).
 ESCALATION_TRIGGERS = ("admit", "request", "forward")
-REPORT_KINDS = ("proposal", "social_opinion")
+# 003 §四 "可通过提案、大会发言、专题报告、社情民意信息等方式,及时向党委、政府及有关部门反映".
+REPORT_KINDS = ("proposal", "plenary_speech", "special_report", "social_opinion")
 REPORT_STATUSES = ("submitted", "accepted", "answered")
 
 

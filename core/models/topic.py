@@ -17,7 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, code_column_type, utcnow
 
-CHANNELS = ("assigned", "member", "resident", "on_behalf")
+# petition: a 信访 matter the council takes up for consultation (003 §四 "对群众诉求的一些信访事项,
+# 牵头搭建……多方协商平台").
+CHANNELS = ("assigned", "member", "resident", "on_behalf", "petition")
 SCALES = ("major", "minor", "urgent", "hard")
 
 

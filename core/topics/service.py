@@ -58,6 +58,7 @@ CHANNEL_LABELS = {
     "member": ("委员提", "proposed by a member"),
     "resident": ("社会征", "submitted by a resident"),
     "on_behalf": ("代录", "entered for a resident"),
+    "petition": ("信访事项", "a petition (letters and visits) matter"),
 }
 SCALE_LABELS = {
     "major": ("大事", "major"),
@@ -72,6 +73,9 @@ CHANNEL_ROLES: dict[str, frozenset[Role]] = {
     "resident": frozenset({Role.resident}),
     "on_behalf": frozenset({Role.city_admin, Role.district_admin, Role.street_staff, Role.council_chair,
                             Role.council_secretary, Role.council_member}),
+    # Handed over by the office that received the petition, or taken up by the council.
+    "petition": frozenset({Role.city_admin, Role.district_admin, Role.street_staff, Role.council_chair,
+                           Role.council_secretary}),
 }
 # Who handles topics and may therefore see a proposer's contact details.
 HANDLER_ROLES = frozenset({Role.city_admin, Role.district_admin, Role.street_staff, Role.council_chair,
