@@ -50,6 +50,7 @@ PUBLIC_WITH_PARAMS = {
     ("GET", "/api/v1/public/regions/{code}/catalogue"),
     ("GET", "/api/v1/public/regions/{code}/council"),
     ("GET", "/api/v1/public/regions/{code}/procedure"),
+    ("GET", "/api/v1/public/regions/{code}/topics"),
 }
 
 # Plausible bodies for routes the world did not use while it was built.

@@ -439,3 +439,43 @@ async def test_the_roster_and_the_procedure_are_public_json_without_contacts(wor
     # Only a street's or a community's door is public: a district is not.
     for path in ("council", "procedure"):
         assert (await client.get(f"/api/v1/public/regions/330203/{path}")).status_code == 404
+
+
+async def test_topics_admitted_and_their_implementation_progress_are_public_without_the_proposer(db, world, client):
+    from core.implementation.progress import add_progress
+    from core.implementation.tasks import create_task
+
+    notice = await world.published()
+    topic_id = notice.topic_id
+    clock.set_now(notice.closes_at + timedelta(minutes=1))
+    await notices.close_if_expired(world.db, notice.id)
+    await world.act("chair", topic_id, "confirm_results")
+    task = await create_task(world.db, world.people["chair"], topic_id, {
+        "title": "更换 3 号楼前路灯", "measures": "联系物业更换灯具", "responsible_name": "物业服务中心",
+        "deadline": (clock.now() + timedelta(days=20)).date().isoformat()},
+        plugins=world.runtime.plugins, authorizer=world.authorizer)
+    await add_progress(world.db, world.people["chair"], task.id, {"percent": 50, "text": "已更换一盏，另一盏待配件"},
+                       authorizer=world.authorizer)
+    # Submitted but not yet admitted: not on the public list.
+    await topics.create_topic(world.db, world.people["resident"], COMMUNITY,
+                              {"title": "楼道堆物", "channel": "resident", "category": "generic.yi.6",
+                               "proposer_contact": PROPOSER_PHONE},
+                              plugins=world.runtime.plugins, authorizer=world.authorizer)
+    await world.db.commit()
+
+    answer = await client.get(f"/api/v1/public/regions/{COMMUNITY}/topics")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["total"] == 1 and [t["title"] for t in body["items"]] == ["小区路灯不亮"]
+    [shown] = body["items"]
+    assert shown["step"]["key"] == "implement" or shown["step"]["title_zh"]
+    [progress] = shown["implementation"]
+    assert (progress["title"], progress["percent"], progress["latest"]["text"]) == (
+        "更换 3 号楼前路灯", 50, "已更换一盏，另一盏待配件")
+    assert PROPOSER_PHONE not in answer.text and "proposer" not in answer.text
+
+    html = (await client.get(f"/c/{COMMUNITY}")).text
+    in_hand = html.split('id="h-in-hand"', 1)[1].split('id="h-results"', 1)[0]
+    assert "正在协商的议题" in html and "小区路灯不亮" in in_hand and "已完成 50%" in in_hand
+    assert "已更换一盏，另一盏待配件" in in_hand and "楼道堆物" not in in_hand
+    assert (await client.get("/api/v1/public/regions/330203/topics")).status_code == 404

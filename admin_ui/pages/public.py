@@ -128,7 +128,9 @@ async def region_page(request: Request, code: FromPath[str], db: NamedDependency
         flowchart_lang="en" if lang.english else "zh",
         open_notices=[n for n in items if n["accepting_objections"]],
         past_notices=[n for n in items if not n["accepting_objections"]],
-        concluded=await door.concluded_topics(db, region.code))
+        concluded=await door.concluded_topics(db, region.code),
+        in_hand=(await door.admitted_topics(db, region.code, Paging.checked(1, BOARD_SIZE),
+                                            plugins=runtime.plugins))["items"])
 
 
 @get("/c/{code:str}/procedure.svg", opt=PUBLIC, include_in_schema=False, media_type=SVG)

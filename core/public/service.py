@@ -26,6 +26,7 @@ from core.fields import request_body, unknown_fields
 from core.catalogue import ROUTES
 from core.models import Region, ScreeningDecision, Topic, TopicEvent, TopicFeedback, TopicRegion
 from core.models.escalation import Escalation
+from core.models.implementation import ProgressUpdate, Task
 from core.models.notice import Notice
 from core.models.public import PublicReceipt
 from core.models.region import RegionLevel, ancestor_codes, level_of_code
@@ -308,3 +309,49 @@ async def concluded_topics(session: AsyncSession, region_code: str, *,
     return [{"title": t.title, "concluded_at": (concluded.get(t.id) or t.updated_at).isoformat(),
              "results": results.get(t.id, "")} for t in rows]
 
+
+
+async def admitted_topics(session: AsyncSession, region_code: str, paging: Any, *,
+                          plugins: PluginHost) -> dict[str, Any]:
+    """Topics admitted for consultation and still in hand at ``region_code``'s council or
+    affecting it, where each stands, and how the implementation of its outcome is getting on
+    (001 §二(五) "公示议题、成果", "反馈落实情况"): the tasks, their deadlines and latest progress.
+    Nothing about the proposer and no task's responsible person's contact."""
+    affects = exists().where(TopicRegion.topic_id == Topic.id, TopicRegion.region_code == region_code)
+    admitted = exists().where(ScreeningDecision.topic_id == Topic.id, ScreeningDecision.admissible.is_(True))
+    condition = [Topic.status == "open", or_(Topic.region_code == region_code, affects), admitted]
+    total = await session.scalar(select(func.count()).select_from(Topic).where(*condition)) or 0
+    rows = (await session.execute(
+        select(Topic, Region.name).join(Region, Region.code == Topic.region_code).where(*condition)
+        .order_by(Topic.updated_at.desc(), Topic.id.desc()).offset(paging.offset).limit(paging.page_size))).all()
+    ids = [topic.id for topic, _ in rows]
+    tasks: dict[int, list[Task]] = {}
+    latest: dict[int, ProgressUpdate] = {}
+    if ids:
+        for task in (await session.scalars(select(Task).where(Task.topic_id.in_(ids)).order_by(Task.id))).all():
+            tasks.setdefault(task.topic_id, []).append(task)
+        task_ids = [t.id for ts in tasks.values() for t in ts]
+        if task_ids:
+            for update in (await session.scalars(select(ProgressUpdate).where(ProgressUpdate.task_id.in_(task_ids))
+                                                 .order_by(ProgressUpdate.id))).all():
+                latest[update.task_id] = update
+    registry = procedure_registry(plugins)
+    items = []
+    for topic, council_region in rows:
+        try:
+            step = registry.get(topic.procedure_key, topic.procedure_version).step(topic.step)
+        except LookupError:
+            step = None
+        items.append({
+            "topic_id": topic.id, "title": topic.title, "region": {"code": topic.region_code, "name": council_region},
+            "step": {"key": topic.step, "title_zh": step.title_zh if step else "",
+                     "title_en": step.title_en if step else ""},
+            "updated_at": topic.updated_at.isoformat(),
+            "implementation": [{
+                "title": t.title, "responsible": t.responsible_name, "deadline": t.deadline.isoformat(),
+                "percent": t.percent, "status": t.status,
+                "latest": ({"text": latest[t.id].text, "percent": latest[t.id].percent,
+                            "at": latest[t.id].created_at.isoformat()} if t.id in latest else None)}
+                for t in tasks.get(topic.id, [])],
+        })
+    return {"items": items, "total": total, "page": paging.page, "page_size": paging.page_size}
