@@ -126,8 +126,8 @@ async def region_page(request: Request, code: FromPath[str], db: NamedDependency
         council=council, fixed=[m for m in members if m["fixed"]], others=[m for m in members if not m["fixed"]],
         catalogue=catalogue_dict(region.code, context.catalogue), procedure=procedure_dict(procedure),
         flowchart_lang="en" if lang.english else "zh",
-        open_notices=[n for n in items if n["accepting_objections"]],
-        past_notices=[n for n in items if not n["accepting_objections"]],
+        open_notices=[n for n in items if n["on_notice"]],
+        past_notices=[n for n in items if not n["on_notice"]],
         concluded=await door.concluded_topics(db, region.code),
         in_hand=(await door.admitted_topics(db, region.code, Paging.checked(1, BOARD_SIZE),
                                             plugins=runtime.plugins))["items"])

@@ -25,6 +25,9 @@ NOTICE_RESULTS = ("no_objection", "objections")
 OBJECTION_STATUSES = ("open", "answered", "upheld", "referred")
 
 
+RESULTS = "results"
+
+
 class Notice(Base):
     __tablename__ = "notices"
 
@@ -38,6 +41,9 @@ class Notice(Base):
     text: Mapped[str] = mapped_column(Text)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What it is for: the consultation's results (the notice residents object to), or
+    # another kind a plugin posts (Ningbo's plan, 提前公示协商方案), which takes no objections.
+    kind: Mapped[str] = mapped_column(String(16), default=RESULTS)
     status: Mapped[str] = mapped_column(String(16), default="open")
     result: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,10 @@ with objections the topic is back with the council, which answers each one
 (``dismiss_objection``; answers are public), upholds it and consults again
 (``uphold_objection``) or refers the matter to the residents'
 (representatives') meeting (``refer_to_assembly``).
+
+A plugin may post notices of another kind (``Notice.kind``, through
+:func:`post_notice`): they share the board and its period, take no objections
+and, when their period ends, leave the topic where it is.
 """
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ from core.errors import ApiError, FieldError, conflict, not_found, validation_fa
 from core.fields import request_body, required_text as _field, unknown_fields
 from core.implementation.notify import notify
 from core.models import Region, Topic, TopicEvent, TopicRegion
-from core.models.notice import Notice, Objection
+from core.models.notice import RESULTS, Notice, Objection
 from core.models.region import level_of_code
 from core.plugins import PluginHost
 from core.procedures.guards import NOTICE, OBJECTIONS_OPEN
@@ -106,7 +110,7 @@ async def open_notice(session: AsyncSession, topic: Topic, event: TopicEvent, pa
     if not text:
         query = _outcome_text(topic)
         text = (await session.scalar(query) if query is not None else None) or event.note or topic.title
-    await _withdraw_open(session, topic)
+    await _withdraw_open(session, topic, RESULTS)
     notice = Notice(topic_id=topic.id, region_code=topic.region_code, event_id=event.id, title=topic.title,
                     text=text, opens_at=event.at, closes_at=datetime.fromisoformat(topic.timers[NOTICE]),
                     status="open", created_at=event.at)
@@ -118,9 +122,28 @@ async def open_notice(session: AsyncSession, topic: Topic, event: TopicEvent, pa
     return notice
 
 
-async def _withdraw_open(session: AsyncSession, topic: Topic) -> None:
+async def post_notice(session: AsyncSession, topic: Topic, event: TopicEvent, kind: str, *, text: str,
+                      closes_at: datetime, principal: Principal | None) -> Notice:
+    """Post a notice of another ``kind`` than the results on the topic's board until
+    ``closes_at``. Only the latest notice of a kind is open: an earlier one still open
+    for the topic is withdrawn. The topic's notice timer is not touched."""
+    if kind == RESULTS:
+        raise ValueError("the results are put on notice by the procedure's publish action")
+    await _withdraw_open(session, topic, kind)
+    notice = Notice(topic_id=topic.id, region_code=topic.region_code, event_id=event.id, title=topic.title,
+                    text=text, opens_at=event.at, closes_at=closes_at, kind=kind, status="open",
+                    created_at=event.at)
+    session.add(notice)
+    await session.flush()
+    await record(session, actor=principal, action="notice.open", object_type="notice", object_id=notice.id,
+                 region_code=notice.region_code, before=None,
+                 after={"topic_id": topic.id, "kind": kind, "closes_at": closes_at.isoformat(), "text": text})
+    return notice
+
+
+async def _withdraw_open(session: AsyncSession, topic: Topic, kind: str) -> None:
     for notice in (await session.scalars(
-            select(Notice).where(Notice.topic_id == topic.id, Notice.status == "open"))).all():
+            select(Notice).where(Notice.topic_id == topic.id, Notice.status == "open", Notice.kind == kind))).all():
         notice.status = "withdrawn"
         notice.closed_at = clock.now()
 
@@ -180,6 +203,9 @@ async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id
     notice = await session.get(Notice, notice_id) if isinstance(notice_id, int) else None
     if notice is None:
         raise notice_not_found()
+    if notice.kind != RESULTS:
+        raise conflict("no_objections", "此公示为告知性公示，不受理异议",
+                       "this notice informs; it takes no objections")
     now = clock.now()
     if notice.status != "open" or now > notice.closes_at:
         raise _period_over(notice)
@@ -205,7 +231,8 @@ async def submit_objection(session: AsyncSession, plugins: PluginHost, notice_id
 
 
 async def _current_notice(session: AsyncSession, topic: Topic) -> Notice | None:
-    return await session.scalar(select(Notice).where(Notice.topic_id == topic.id)
+    """The topic's latest results notice (objections go to the results, never to another kind)."""
+    return await session.scalar(select(Notice).where(Notice.topic_id == topic.id, Notice.kind == RESULTS)
                                 .order_by(Notice.id.desc()).limit(1))
 
 
@@ -275,7 +302,7 @@ async def return_objections(session: AsyncSession, topic: Topic, action: Action,
     counters = dict(topic.counters or {})
     counters[OBJECTIONS_OPEN] = 0
     topic.counters = counters
-    await _withdraw_open(session, topic)
+    await _withdraw_open(session, topic, RESULTS)
     event.data = {**(event.data or {}), "objection_ids": [o.id for o in objections]}
     await session.flush()
     return objections
@@ -323,12 +350,14 @@ async def close_notice(session: AsyncSession, notice: Notice) -> Closed:
                                     .where(Objection.notice_id == notice.id))
     open_count = len(await _open_objections(session, topic))
     now = clock.now()
+    results = notice.kind == RESULTS
     notice.status = "closed"
     notice.closed_at = now
-    notice.result = "objections" if received else "no_objection"
+    # Another kind takes no objections, so there is no result to tell.
+    notice.result = ("objections" if received else "no_objection") if results else None
     published = await session.get(TopicEvent, notice.event_id) if notice.event_id is not None else None
     # Still waiting at the step the results were published into.
-    waiting = topic.status == "open" and NOTICE in (topic.timers or {}) and (
+    waiting = results and topic.status == "open" and NOTICE in (topic.timers or {}) and (
         published is None or published.to_step == topic.step)
     if waiting:
         if open_count:
@@ -393,9 +422,10 @@ def objection_view(objection: Objection, *, full_contact: bool = False) -> dict[
 
 def notice_view(notice: Notice, objections: list[Objection], *, full_contact: bool = False) -> dict[str, Any]:
     open_now = notice.status == "open" and clock.now() <= notice.closes_at
-    return {"id": notice.id, "topic_id": notice.topic_id, "region_code": notice.region_code, "title": notice.title,
-            "text": notice.text, "opens_at": notice.opens_at.isoformat(), "closes_at": notice.closes_at.isoformat(),
-            "status": notice.status, "result": notice.result, "accepting_objections": open_now,
+    return {"id": notice.id, "topic_id": notice.topic_id, "region_code": notice.region_code, "kind": notice.kind,
+            "title": notice.title, "text": notice.text, "opens_at": notice.opens_at.isoformat(),
+            "closes_at": notice.closes_at.isoformat(), "status": notice.status, "result": notice.result,
+            "on_notice": open_now, "accepting_objections": open_now and notice.kind == RESULTS,
             "closed_at": notice.closed_at.isoformat() if notice.closed_at else None,
             "objections": [objection_view(o, full_contact=full_contact) for o in objections]}
 
@@ -442,9 +472,13 @@ async def public_notice(session: AsyncSession, notice_id: int) -> dict[str, Any]
     return notice_view(notice, (await _objections_of(session, [notice.id]))[notice.id])
 
 
-async def topic_notices(session: AsyncSession, topic: Topic, *, full_contact: bool) -> list[dict[str, Any]]:
+async def topic_notices(session: AsyncSession, topic: Topic, *, full_contact: bool,
+                        kind: str = RESULTS) -> list[dict[str, Any]]:
+    """The topic's notices of ``kind``: by default its results, the ones objected to and
+    answered (the kind that owns another shows it where it belongs)."""
     if not await has_rows(session, topic.id, Notice.__table__):
         return []
-    notices = (await session.scalars(select(Notice).where(Notice.topic_id == topic.id).order_by(Notice.id))).all()
+    notices = (await session.scalars(select(Notice).where(Notice.topic_id == topic.id, Notice.kind == kind)
+                                     .order_by(Notice.id))).all()
     grouped = await _objections_of(session, [n.id for n in notices])
     return [notice_view(n, grouped[n.id], full_contact=full_contact) for n in notices]

@@ -11,8 +11,11 @@ from pathlib import Path
 
 from core.consultation.kinds import MeetingKind
 from core.plugins import ActionReaction, ComplianceStandard, Variant, variant_plugin
-from plugins.ningbo import catalogue, demonstration, estate_joint, five_haves, models, topic_actions
-from plugins.ningbo.procedure import ASSEMBLY_DECISION, CLOSE, KEY, NINGBO, PUBLISH_PLAN
+from plugins.ningbo import (assembly, catalogue, demonstration, estate_joint, five_haves, models, plan_notice,
+                            topic_actions)
+from plugins.ningbo.procedure import (ASSEMBLY_DECISION, ASSEMBLY_REJECTS, CLOSE, KEY, MARK_RESERVED, PROCEDURES,
+                                      PUBLISH_PLAN, RECORD_RESOLUTION, REFER_RESERVED, REFER_TO_ASSEMBLY,
+                                      UNMARK_RESERVED)
 from plugins.ningbo.routes import ROUTES
 from plugins.ningbo.settings import NAME, SETTINGS
 
@@ -27,20 +30,28 @@ VARIANT = Variant(
     description="Ningbo's general consultation procedure, the 五个有 standard with the district and city "
                 "report, demonstration points (示范观察点) and housing-estate joint meetings (seed 001).",
     settings=SETTINGS,
-    procedures=(NINGBO,),
+    # Version 1 stays for the topics begun under it.
+    procedures=PROCEDURES,
     default_procedure=KEY,
     catalogue=catalogue.ITEMS,
     meeting_kinds=(estate_joint.KIND, SPECIAL_SESSION),
     compliance=(ComplianceStandard(five_haves.STANDARD, ("community",), five_haves.check_community),),
     view_sections={"ningbo": topic_actions.view_section},
     # After the built-ins have recorded what the action carries: the outcome a
-    # joint meeting's parties are checked against, the meeting whose plan is published.
+    # joint meeting's parties are checked against, the meeting whose plan is
+    # published, the results notice the plan's notice gives way to, the objections
+    # a referral to the residents' meeting takes along.
     on_action_recorded=(
         # Any procedure: the joint meeting's four parties are Ningbo's rule, not its procedure's.
         ActionReaction(estate_joint.require_parties_for_outcome, kinds=("resolution",)),
         ActionReaction(topic_actions.publish_plan, keys=(PUBLISH_PLAN,), procedure=KEY),
+        ActionReaction(plan_notice.give_way, keys=(RECORD_RESOLUTION.key, ASSEMBLY_DECISION), procedure=KEY),
         ActionReaction(topic_actions.require_evaluation, keys=(CLOSE.key,), procedure=KEY),
-        ActionReaction(topic_actions.require_decision_text, keys=(ASSEMBLY_DECISION,), procedure=KEY),
+        ActionReaction(assembly.mark, keys=(MARK_RESERVED,), procedure=KEY),
+        ActionReaction(assembly.unmark, keys=(UNMARK_RESERVED,), procedure=KEY),
+        ActionReaction(assembly.consulted_again, kinds=("resolution",), procedure=KEY),
+        ActionReaction(assembly.refer, keys=(REFER_TO_ASSEMBLY, REFER_RESERVED), procedure=KEY),
+        ActionReaction(assembly.decide, keys=(ASSEMBLY_DECISION, ASSEMBLY_REJECTS), procedure=KEY),
     ),
     demo_seed=demonstration.seed_demo_points,
     routes=ROUTES,

@@ -6,7 +6,8 @@ the evaluation reports live in their own tables and the core keeps no
 counter for them, so they are handled here, inside the action's
 transaction: refusing raises, and the whole action is rolled back. The
 manifest runs them after the built-ins have recorded what the action
-carries (``on_action_recorded``).
+carries (``on_action_recorded``). Reserved matters and the residents'
+meeting are :mod:`plugins.ningbo.assembly`'s.
 """
 from __future__ import annotations
 
@@ -19,29 +20,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.authz.principal import Principal
 from core.consultation import service as consultation
 from core.clock import CHINA_TZ
-from core.errors import FieldError, conflict, validation_failed
-from core.fields import text_field
+from core.errors import conflict
 from core.implementation.notify import notify
 from core.models import CouncilMember, Topic, TopicEvent
 from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic
 from core.models.implementation import EvaluationReport
 from core.region_context import RegionContext
 from core.topics.presence import has_rows
+from plugins.ningbo import assembly, plan_notice
 from plugins.ningbo.procedure import KEY
 from plugins.ningbo.settings import MIN_EVALUATIONS
 
-MAX_TEXT = 10000
 PLAN_PUBLISHED = "ningbo.plan_published"
 
 
-async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic, payload: Mapping[str, Any],
-                       event: TopicEvent) -> Meeting:
-    """提前公示协商方案并通报协商主体: publish the plan of the topic's coming meeting
-    and tell the invited members who have accounts.
+async def publish_plan(session: AsyncSession, context: RegionContext, principal: Principal, topic: Topic,
+                       payload: Mapping[str, Any], event: TopicEvent) -> Meeting:
+    """提前公示协商方案并通报协商主体: publish the plan of the topic's coming meeting,
+    post it on the public notice board and tell the invited members who have accounts.
 
     A plan already published through the meetings API keeps its time (how
     many days ahead it went out is what ``consultation.plan_notice_days``
-    judges); ``payload["plan"]`` publishes a revised plan now.
+    judges); ``payload["plan"]`` publishes a revised plan now. The board's
+    notice opens now either way (:mod:`plugins.ningbo.plan_notice`).
     """
     meeting = await session.scalar(
         select(Meeting).join(MeetingTopic, MeetingTopic.meeting_id == Meeting.id)
@@ -53,6 +54,7 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
     revised = (payload or {}).get("plan")
     if meeting.plan_published_at is None or revised:
         await consultation.publish_plan(session, principal, meeting, {"plan": revised} if revised else {})
+    notice = await plan_notice.post(context, topic, meeting, event, principal)
     shown = meeting.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     invited = await session.scalars(
         select(CouncilMember.user_id).join(MeetingParticipant, MeetingParticipant.member_id == CouncilMember.id)
@@ -64,7 +66,7 @@ async def publish_plan(session: AsyncSession, principal: Principal, topic: Topic
                  text_en=f"The consultation on \"{topic.title}\" meets at {shown} (China time), "
                          f"{meeting.place or 'online'}. Plan: {meeting.plan}")
     event.data = {**(event.data or {}), "meeting_id": meeting.id,
-                  "plan_published_at": meeting.plan_published_at.isoformat()}
+                  "plan_published_at": meeting.plan_published_at.isoformat(), "plan_notice_id": notice.id}
     await session.flush()
     return meeting
 
@@ -96,12 +98,5 @@ async def view_section(context: RegionContext, topic: Topic) -> dict[str, Any] |
     """The ``ningbo`` section of a topic under Ningbo's procedure."""
     if topic.procedure_key != KEY:
         return None
-    return await evaluation_section(context, topic)
-
-
-def require_decision_text(payload: Mapping[str, Any]) -> None:
-    """The residents' meeting's decision is what goes on notice, so it must be written out."""
-    errors: list[FieldError] = []
-    text_field(payload or {}, "text", MAX_TEXT, errors, required=True, zh="居民（代表）会议的决定", en="text")
-    if errors:
-        raise validation_failed(*errors)
+    return {**await evaluation_section(context, topic), **await assembly.section(context.session, topic),
+            "plan_notices": await plan_notice.section(context.session, topic)}

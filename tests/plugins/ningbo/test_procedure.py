@@ -118,7 +118,10 @@ async def test_a_topic_walks_the_whole_procedure_and_closes_only_after_an_evalua
 
         # 追踪监督、评估评议: closing needs an evaluation report (1 by default).
         waiting = await api.ok(await api.get("chair", f"/topics/{topic_id}"))
-        assert waiting["ningbo"] == {"evaluation_reports": 0, "evaluation_reports_required": 1, "evaluated": False}
+        assert waiting["ningbo"] == {"evaluation_reports": 0, "evaluation_reports_required": 1, "evaluated": False,
+                                     "reserved_matter": None, "awaiting_assembly": False, "assembly": [],
+                                     "plan_notices": waiting["ningbo"]["plan_notices"]}
+        assert [(n["kind"], n["status"]) for n in waiting["ningbo"]["plan_notices"]] == [("plan", "closed")]
         refused = await api.refused("chair", topic_id, "close", note="办结")
         assert refused["code"] == "evaluation_missing" and "已附评估报告 0 份，至少须 1 份" in refused["message_zh"]
         report = await api.post("chair", f"/topics/{topic_id}/evaluation-reports",
@@ -193,6 +196,8 @@ async def test_consultation_can_refer_a_matter_to_the_residents_meeting_without_
                                 text="居民代表会议决定：增设临时车位 40 个")
         assert decided["step"]["key"] == "publicize"
         assert decided["notices"][0]["text"] == "居民代表会议决定：增设临时车位 40 个"
+        [submitted] = decided["ningbo"]["assembly"]
+        assert (submitted["reason"], submitted["reserved_matter"], submitted["adopted"]) == ("unsettled", False, True)
 
         # The meeting may also turn the matter down.
         other, _ = await consulting(api)
@@ -213,6 +218,7 @@ async def test_a_contested_result_goes_to_the_residents_meeting_with_its_objecti
         referred = await api.act("chair", topic_id, "refer_to_assembly", note="争议较大，提交居民代表会议")
         assert referred["step"]["key"] == "assembly"
         assert referred["notices"][0]["status"] == "withdrawn"
+        assert [(a["reason"], a["objections"]) for a in referred["ningbo"]["assembly"]] == [("contested", 1)]
     statuses = (await db.scalars(select(Objection.status).where(Objection.topic_id == topic_id))).all()
     assert statuses == ["referred"]
 
@@ -231,9 +237,21 @@ async def test_a_topic_touching_two_communities_of_a_street_moves_to_the_streets
         assert inbox["items"][0]["topic"]["step"]["key"] == "plan"
         # The street runs it now under the same procedure; the community reads it.
         street_view = await api.ok(await api.get("street", f"/topics/{topic['id']}"))
-        assert [a["key"] for a in street_view["actions"]] == ["reject"]
-        assert [a["key"] for a in street_view["blocked_actions"]] == ["schedule_meeting"]
+        assert [a["key"] for a in street_view["actions"]] == ["reject", "mark_reserved_matter"]
+        assert [a["key"] for a in street_view["blocked_actions"]] == ["schedule_meeting", "unmark_reserved_matter"]
         assert (await api.ok(await api.get("chair", f"/topics/{topic['id']}")))["actions"] == []
+        # 跨社区协商的协商程序，由乡镇(街道)党(工)委研究确定: the street fixes the plan and the
+        # form, here a hearing of its own, and publishes it on the board of both communities.
+        api.grants["street_chair"] = [("council_chair", NANMEN)]
+        await api.act("street_chair", topic["id"], "record_research", **RESEARCH)
+        scheduled = await api.act("street", topic["id"], "schedule_meeting", form="meeting", kind="hearing",
+                                  place="南门街道议事厅", plan="两社区共商停车场划线与收费",
+                                  starts_at=(clock.now() + timedelta(days=4)).isoformat())
+        assert scheduled["meetings"][-1]["kind"]["title_zh"] == "民主听证会"
+        assert (await api.act("street", topic["id"], "publish_plan"))["step"]["key"] == "consult"
+        for community in (CHENGLANG, LIUJIN):
+            board = (await api.client.get(f"/api/v1/public/regions/{community}/notices")).json()
+            assert [(n["kind"], n["region_code"]) for n in board["items"]] == [("plan", NANMEN)]
 
         # One community only: it stays.
         local = await api.submit("chair", CHENGLANG, "楼道堆物")
