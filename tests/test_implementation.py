@@ -104,13 +104,27 @@ async def test_tasks_progress_supervision_completion_with_feedback_and_rating(wo
     report = await client.post(f"/api/v1/topics/{topic_id}/evaluation-reports", headers=chair,
                                json={"evaluator": "某高校社会工作系", "summary": "群众满意度 95%", "score": 92})
     assert report.status_code == 201, report.text
+    # 001 §二(五): the residents' supervisory committee evaluates too; its member files the
+    # committee's report, not a third party's.
+    as_third = await client.post(f"/api/v1/topics/{topic_id}/evaluation-reports", headers=supervisor,
+                                 json={"evaluator": "某评估公司", "summary": "x", "evaluator_kind": "third_party"})
+    assert as_third.status_code == 400 and as_third.json()["error"]["fields"][0]["field"] == "evaluator_kind"
+    unknown = await client.post(f"/api/v1/topics/{topic_id}/evaluation-reports", headers=chair,
+                                json={"evaluator": "x", "summary": "x", "evaluator_kind": "mayor"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["fields"][0]["field"] == "evaluator_kind"
+    committee = await client.post(f"/api/v1/topics/{topic_id}/evaluation-reports", headers=supervisor, json={
+        "evaluator": "青石社区居务监督委员会", "summary": "路灯已全部修复，程序规范",
+        "evaluator_kind": "supervisory_committee"})
+    assert committee.status_code == 201, committee.text
+    assert committee.json()["evaluator_kind_zh"] == "居务监督委员会"
 
     view = (await client.get(f"/api/v1/topics/{topic_id}/implementation", headers=resident)).json()
     [shown] = view["tasks"]
     assert (shown["status"], shown["percent"], [p["percent"] for p in shown["progress"]]) == ("done", 100, [50, 100])
     assert view["supervision_notes"][0]["text"] == "现场查看，第二盏灯具尚未到货"
     assert view["ratings"]["count"] == 2 and view["ratings"]["average"] == 4.5
-    assert view["evaluation_reports"][0]["evaluator"] == "某高校社会工作系"
+    assert [(r["evaluator"], r["evaluator_kind"]) for r in view["evaluation_reports"]] == [
+        ("某高校社会工作系", "third_party"), ("青石社区居务监督委员会", "supervisory_committee")]
     detail = (await client.get(f"/api/v1/topics/{topic_id}", headers=resident)).json()
     assert detail["implementation"]["tasks"][0]["id"] == task_id
     assert [h["action"] for h in detail["history"]][-2:] == ["confirm_results", "close"]

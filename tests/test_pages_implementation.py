@@ -141,6 +141,19 @@ async def test_a_task_its_progress_with_a_photo_completion_a_note_and_a_rating(w
     assert reported.status_code == 303
     reports = section((await client.get(page_url)).text, "reports")
     assert "某高校社会工作系" in reports and "得分 92（满分 100）" in reports and "评估报告.pdf</a>" in reports
+    assert "第三方评估机构" in reports
+
+    # The supervisory committee's member files the committee's report from the same page.
+    await page_login(client, "supervisor")
+    html = (await client.get(page_url)).text
+    assert "评估主体" in html and 'value="supervisory_committee"' in html
+    filed = await post_form(client, f"/topics/{topic_id}/evaluation-reports",
+                            {"evaluator_kind": "supervisory_committee", "evaluator": "青石社区居务监督委员会",
+                             "summary": "程序规范，群众认可"},
+                            once=form_once(html, f"/topics/{topic_id}/evaluation-reports"))
+    assert filed.status_code == 303, filed.text
+    reports = section((await client.get(page_url)).text, "reports")
+    assert "青石社区居务监督委员会" in reports and "居务监督委员会</span>" in reports
 
 
 async def test_a_bad_photo_is_refused_beside_the_field_and_another_region_gets_the_not_found_page(

@@ -23,7 +23,7 @@ from admin_ui.forms import (NOT_THE_FORMS_FAULT, Form, FormErrors, earlier_answe
                             submit_form)
 from admin_ui.i18n import N_
 from admin_ui.pages.meetings import Failed, errors_of
-from admin_ui.web import render
+from admin_ui.web import language, render
 from core.attachments import service as attachments
 from core.auth.guard import AUTHENTICATED
 from core.authz.enforcer import Authorizer, get_authorizer
@@ -31,7 +31,7 @@ from core.authz.principal import Principal
 from core.consultation import service as consultation
 from core.councils.service import current_term, get_council, roster
 from core.errors import ApiError, FieldError, forbidden, typed
-from core.implementation import service
+from core.implementation import evaluation, service
 from core.implementation.access import load_task, load_topic, may_work_on
 from core.implementation.phase import procedure_of
 from core.implementation.schemas import (EvaluationReportForm, ProgressReport, RatingForm, SupervisionNoteForm,
@@ -131,6 +131,8 @@ async def _implementation_page(request: Request, db: AsyncSession, runtime: Runt
         # On a long page the refused form may be far below: the top of the page leads to it.
         refused_at=_anchor_of(failed.form) if failed and failed.form in forms else "",
         satisfaction=list(SATISFACTION.items()), once=once, failed=failed or Failed("", FormErrors()),
+        evaluator_kinds=[(key, en if language(request).english else zh)
+                         for key, (zh, en) in evaluation.EVALUATOR_KINDS.items()],
         no_errors=FormErrors())
 
 
@@ -284,7 +286,7 @@ async def report_submit(request: Request, topic_id: FromPath[int], db: NamedDepe
     topic, _ = await load_topic(db, principal, topic_id, authorizer)
 
     async def record() -> None:
-        data: dict[str, Any] = form.filled("evaluator", "summary", "score")
+        data: dict[str, Any] = form.filled("evaluator_kind", "evaluator", "summary", "score")
         if files := await _stored_photos(db, runtime, principal, authorizer, form, topic.region_code):
             data["attachment_ids"] = files
         await service.attach_report(db, principal, topic_id, msgspec.to_builtins(typed(data, EvaluationReportForm)),

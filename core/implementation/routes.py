@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.guard import AUTHENTICATED
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
-from core.implementation import service
+from core.implementation import evaluation, service
 from core.implementation.schemas import (EvaluationReportForm, ProgressReport, RatingForm, SupervisionNoteForm,
                                          TaskCompletion, TaskForm)
 from core.models import Topic
@@ -87,14 +87,13 @@ async def rate(topic_id: FromPath[int], db: NamedDependency[AsyncSession], princ
 
 
 @post("/topics/{topic_id:int}/evaluation-reports", opt={"action": service.REPORT}, status_code=201,
-      summary="Attach a third-party evaluation report")
+      summary="Attach an evaluation report by the supervisory committee or a third party")
 async def attach_report(topic_id: FromPath[int], db: NamedDependency[AsyncSession],
                         principal: NamedDependency[Principal], runtime: NamedDependency[Runtime],
                         data: JSONBody[EvaluationReportForm | None] = None) -> dict:
     report = await service.attach_report(db, principal, topic_id, msgspec.to_builtins(data), plugins=runtime.plugins,
                                          authorizer=await get_authorizer(runtime))
-    return {"id": report.id, "topic_id": topic_id, "evaluator": report.evaluator, "summary": report.summary,
-            "score": report.score, "attachment_ids": report.attachment_ids}
+    return evaluation.report_dict(report)
 
 
 @get("/notifications", opt={"action": AUTHENTICATED}, summary="The caller's notifications, newest first")

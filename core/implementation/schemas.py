@@ -51,6 +51,8 @@ class RatingForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class EvaluationReportForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # supervisory_committee / third_party (the default).
+    evaluator_kind: str | None | UnsetType = UNSET
     evaluator: str | None | UnsetType = UNSET
     summary: str | None | UnsetType = UNSET
     # 1 to 100.

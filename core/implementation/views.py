@@ -11,6 +11,7 @@ from core import clock
 from core.authz.enforcer import Authorizer
 from core.authz.principal import Principal
 from core.implementation.access import load_topic
+from core.implementation.evaluation import report_dict
 from core.models import Topic
 from core.models.implementation import EvaluationReport, ProgressUpdate, Rating, SupervisionNote, Task
 from core.topics.presence import has_rows, watch
@@ -58,9 +59,7 @@ async def implementation_view(session: AsyncSession, topic: Topic) -> dict[str, 
         "ratings": {"count": len(scores), "average": round(sum(scores) / len(scores), 2) if scores else None,
                     "items": [{"score": r.score, "comment": r.comment, "rater": r.rater_name,
                                "rater_kind": r.rater_kind, "at": r.created_at.isoformat()} for r in ratings]},
-        "evaluation_reports": [{"id": r.id, "evaluator": r.evaluator, "summary": r.summary, "score": r.score,
-                                "attachment_ids": list(r.attachment_ids or []), "at": r.created_at.isoformat()}
-                               for r in reports],
+        "evaluation_reports": [report_dict(r) for r in reports],
     }
 
 

@@ -102,13 +102,16 @@ class Rating(Base):
 
 
 class EvaluationReport(Base):
-    """A third-party evaluation (第三方评估) attached to a topic."""
+    """An evaluation report on a topic's result: by the supervisory committee or a third party."""
 
     __tablename__ = "evaluation_reports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     evaluator: Mapped[str] = mapped_column(String(200))
+    # core.implementation.evaluation.EVALUATOR_KINDS: the residents' supervisory committee
+    # or a third-party body (001 §二(五) "居务监督委员会、第三方评估机构").
+    evaluator_kind: Mapped[str] = mapped_column(String(24), default="third_party")
     summary: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[int | None] = mapped_column(Integer)
     attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
