@@ -1,8 +1,7 @@
 """CPPCC members in the councils (政协委员进议事会).
 
-Seed 003 §三: "镇(街道)民主之家以区政协委员为主,村(社区)民主之家以县政协委员为主" with
-city members placed by where they live; seed 002: every city and county member
-placed in a council ("全市522名市县政协委员全部进入"). A member records the
+Seed 003 §三: "乡镇村的以县区政协委员参加为主,街道社区的以区政协委员参加为主,市政协委员可按照市县区属地所在参加相关活动";
+seed 002: "金昌将换届后的522名市、县(区)政协委员全部下沉乡镇(街道)". A member records the
 committee they sit on (``cppcc_level``); the placement report of a city or a
 district counts the members of its own committee serving in the councils of its
 subtree against the committee's size (setting ``core.cppcc_members``, read

@@ -30,6 +30,7 @@ from __future__ import annotations
 from core.councils.categories import CATEGORY_LABELS, PARTY_SECRETARY
 from core.councils.rules import CouncilSnapshot, MemberSnapshot, Violation, fixed_members
 from core.seeds import quote
+from plugins.four_visits_six_steps.settings import CHAIR as CHAIR_SETTING
 
 CHAIR_RULE = "four_visits_six_steps.deputy_secretary_chair"
 FIXED_RULE = "four_visits_six_steps.fixed_members"
@@ -51,6 +52,15 @@ FIXED_KINDS = (
      lambda fixed: {"party_committee", "residents_committee"} <= {m.category for m in fixed}),
     (quote("004", "群众代表"), "residents' representatives", lambda fixed: any(m.category == "resident" for m in fixed)),
 )
+
+
+def _secretary_chair_violation(roster: tuple[MemberSnapshot, ...]) -> Violation | None:
+    """000's rule where the region keeps it: the party secretary (the "1") chairs."""
+    chairs = [m for m in roster if m.role_in_council == CHAIR]
+    if len(chairs) == 1 and chairs[0].category == PARTY_SECRETARY:
+        return None
+    return Violation(CHAIR_RULE, "协商议事会主席应由党组织书记担任（本地设置）",
+                     "the party secretary chairs the council (this region's setting)")
 
 
 def _chair_violation(roster: tuple[MemberSnapshot, ...]) -> Violation | None:
@@ -82,7 +92,8 @@ def check(council: CouncilSnapshot, roster: tuple[MemberSnapshot, ...]) -> list[
     if council.kind != "community":
         return []
     found = []
-    chair = _chair_violation(roster)
+    chair = (_secretary_chair_violation(roster) if council.setting(CHAIR_SETTING) == "party_secretary"
+             else _chair_violation(roster))
     if chair is not None:
         found.append(chair)
     fixed = fixed_members(roster)

@@ -13,8 +13,15 @@ PROCEDURE_KEY = "four_visits_six_steps"
 
 ACTIVITY_MONTHS = f"{PLUGIN}.activity_months"
 FIXED_MIN = f"{PLUGIN}.fixed_min"
+CHAIR = f"{PLUGIN}.chair"
+# Who chairs: 004's deputy secretary, or 000's party secretary where a county keeps that.
+CHAIRS = ("deputy_secretary", "party_secretary")
 
 SETTINGS = {
+    "chair": SettingSpec(
+        str, "deputy_secretary", "由谁担任协商议事会主席：deputy_secretary 社区党委副书记（004）或 party_secretary 党组织书记（000）",
+        "who chairs the council: deputy_secretary, the party committee's deputy secretary (004), or "
+        "party_secretary, the party secretary (000)", choices=CHAIRS),
     "activity_months": SettingSpec(
         int, 3, "六有“有活动记录”：须在最近几个月内开展过协商活动（报告未给出期限，3 个月为平台默认值）",
         "six haves, activity records: months within which the council must have held a consultation "

@@ -82,3 +82,16 @@ async def test_street_councils_and_other_regions_are_not_held_to_it(db, county):
     elsewhere = await seat(db, county.plugins, BAOYUNLI, [member("党组织书记", "party_secretary",
                                                                    role_in_council="chair")])
     assert not ours(elsewhere[-1].violations)
+
+
+def test_who_chairs_is_a_setting_004s_deputy_secretary_or_000s_secretary():
+    secretary = MemberSnapshot(id=1, name="书记", category="party_secretary", role_in_council="chair")
+    deputy = MemberSnapshot(id=2, name="副书记", category="party_committee", role_in_council="chair")
+    as_004 = council()
+    as_000 = CouncilSnapshot(region_code=YONGFUYUAN, kind="community", name="永福苑社区协商议事会", term_number=1,
+                             term_starts_on=None, term_ends_on=None,
+                             settings={"four_visits_six_steps.chair": "party_secretary"})
+    assert CHAIR_RULE in ours(composition.check(as_004, (secretary,)))
+    assert CHAIR_RULE not in ours(composition.check(as_004, (deputy,)))
+    assert CHAIR_RULE not in ours(composition.check(as_000, (secretary,)))
+    assert ours(composition.check(as_000, (deputy,)))[CHAIR_RULE].message_zh.startswith("协商议事会主席应由党组织书记担任")
