@@ -5,6 +5,7 @@ test can move the clock instead of sleeping.
 """
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -65,3 +66,11 @@ def frozen_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen, _offset = saved
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day where it is shorter):
+    the regional standards' windows ("within the last 3 months") are counted this way."""
+    years, index = divmod(day.month - 1 - months, 12)
+    year, month = day.year + years, index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

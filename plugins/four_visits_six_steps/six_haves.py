@@ -19,12 +19,12 @@ report's room is a community's), one council at a time:
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import months_before
 from core.clock import CHINA_TZ
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held, serving_at
@@ -53,11 +53,6 @@ ITEMS = {
 }
 
 
-def months_back(day: date, months: int) -> date:
-    """``day`` moved ``months`` calendar months back, kept inside a shorter month."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _start_of(day: date) -> datetime:
@@ -100,7 +95,7 @@ async def assess(context: RegionContext, on_date: date) -> ComplianceResult:
         return _result(code, (_item(key, False, "尚未设立议事会", "no council has been set up") for key in ITEMS))
     end = _start_of(on_date + timedelta(days=1))
     months = int(context.setting(ACTIVITY_MONTHS))
-    since = months_back(on_date, months)
+    since = months_before(on_date, months)
     start = _start_of(since)
     venue = (council.venue or "").strip()
     items = [_item("venue", bool(venue), f"协商议事室：{venue}" if venue else "尚未登记协商议事室（议事场所）",

@@ -23,7 +23,6 @@ plugin, and the subtree's root; every council takes the narrowest zone above it.
 """
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -31,6 +30,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import months_before
 from core.authz.scope import RegionScope
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held
@@ -64,11 +64,6 @@ ITEMS = {
 }
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
-    years, index = divmod(day.month - 1 - months, 12)
-    year, month = day.year + years, index + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _local_midnight(day: date) -> datetime:

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import months_before
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held
 from core.councils.categories import CATEGORY_LABELS, FIXED_CATEGORIES, PARTY_SECRETARY
@@ -81,13 +82,6 @@ class Evidence:
 
 # -- dates --------------------------------------------------------------------------
 
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (the last day of a shorter month)."""
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
 
 
 def _local_midnight(day: date) -> datetime:

@@ -20,7 +20,8 @@ from core.plugins import hookimpl
 from core.builtin import make_plugin_manager
 from core.procedures.generic import LEADS
 from core.procedures.model import Action, Procedure, Stage, Step
-from plugins.ningbo.five_haves import community_evidence, months_before
+from core.clock import months_before
+from plugins.ningbo.five_haves import community_evidence
 from plugins.ningbo.settings import MEETING_MONTHS, MIN_CATEGORIES
 from tests.plugins.ningbo.helpers import (CHENGLANG, LIUJIN, NANMEN, SEVEN_KINDS, WANAN, api_for)
 
