@@ -29,6 +29,9 @@ def host():
 
 def test_every_quote_is_in_its_seed_word_for_word(host):
     assert seeds.QUOTES, "no quote recorded: the plugins did not load"
+    # Every variant quotes its seed, and 004 has a plugin of its own.
+    assert {q.seed for q in seeds.QUOTES} == set(seeds.SEEDS)
+    assert any(q.where.startswith("plugins.four_visits_six_steps") for q in seeds.QUOTES)
     texts = {number: seed_text(number) for number in seeds.SEEDS}
     wrong = [f"{q.where}: seed {q.seed} does not contain “{q.text}”" for q in seeds.QUOTES
              if q.text not in texts[q.seed]]
@@ -38,6 +41,6 @@ def test_every_quote_is_in_its_seed_word_for_word(host):
 def test_every_catalogue_item_is_a_quote_or_marked_as_our_own(host):
     items = [item for answer in host.hook.yishi_catalogue(region_code=SOME_COMMUNITY) for item in (answer or ())]
     plugins = {item.code.split(".")[0] for item in items}
-    assert {"generic", "tianshui", "jinchang", "ningbo"} <= plugins, plugins
+    assert {"generic", "tianshui", "jinchang", "ningbo", "four_visits_six_steps"} <= plugins, plugins
     unmarked = [f"{item.code}: “{item.text_zh}”" for item in items if not seeds.is_marked(item.text_zh)]
     assert not unmarked, "\n".join(unmarked)
