@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import CHINA_TZ
 from core.councils.service import current_term, get_council, roster
-from core.models import CouncilMember
+from core.models import CouncilMember, Region
 from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic, Vote
 
 
@@ -42,3 +42,15 @@ async def agenda_ids(session: AsyncSession, meeting: Meeting) -> list[int]:
 
 async def votes_of(session: AsyncSession, meeting: Meeting) -> list[Vote]:
     return list(await session.scalars(select(Vote).where(Vote.meeting_id == meeting.id).order_by(Vote.id)))
+
+
+async def meetings_held_below(session: AsyncSession, parent_code: str, since: datetime,
+                              until: datetime) -> dict[str, int]:
+    """Meetings held (closed) between ``since`` and ``until`` by each council directly under
+    ``parent_code``, in one grouped statement (a street's communities at a glance)."""
+    rows = (await session.execute(
+        select(Meeting.region_code, func.count()).join(Region, Region.code == Meeting.region_code)
+        .where(Region.parent_code == parent_code, Meeting.status == "closed", Meeting.starts_at >= since,
+               Meeting.starts_at < until)
+        .group_by(Meeting.region_code))).all()
+    return dict(rows)

@@ -90,11 +90,15 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def search_regions(session: AsyncSession, scope: RegionScope, q: str, paging: Paging) -> dict[str, Any]:
-    """Regions in scope whose code starts with ``q`` (all digits) or whose name contains it."""
+async def search_regions(session: AsyncSession, scope: RegionScope, q: str, paging: Paging, *,
+                         within: str | None = None) -> dict[str, Any]:
+    """Regions in scope whose code starts with ``q`` (all digits) or whose name contains it;
+    ``within``: only below that region (a region page searches its own subtree)."""
     q = check_query(q)
     if q.isdigit():
         match = and_(Region.code >= q, Region.code < subtree_upper_bound(q))
     else:
         match = Region.name.like(f"%{_escape_like(q)}%", escape="\\")
+    if within is not None:
+        match = and_(match, Region.code > within, Region.code < subtree_upper_bound(within))
     return await _page(session, and_(match, scope.where(Region.code)), paging)
