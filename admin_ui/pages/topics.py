@@ -427,6 +427,13 @@ async def topic_page(request: Request, topic_id: FromPath[int], db: NamedDepende
 
 # -- one form per action -------------------------------------------------------------------
 
+def _invitee_label(lang: Language, person: Mapping[str, Any]) -> str:
+    """An affected community's member as a joint meeting's participant: name, community, role."""
+    role = lang.bilingual(person, "role") if person["role_in_council"] != "member" else ""
+    where = " ".join(filter(None, (person["region_name"], role)))
+    return (f"{person['name']} ({where})" if lang.english else f"{person['name']}（{where}）")[:100]
+
+
 def _participant_rows(form: Form | None) -> list[dict[str, str]]:
     """The X participants' rows as typed (name and category side by side), padded with empty ones."""
     rows: list[dict[str, str]] = []
@@ -451,6 +458,8 @@ def _action_payload(form: Form, kind: str, context: RegionContext) -> dict[str, 
     if kind == "schedule_meeting":
         people = [{k: v for k, v in row.items() if v} for row in _participant_rows(form)
                   if row["name"] or row["category"]]
+        # A joint meeting on a topic moved up: the affected communities' representatives ticked.
+        people += [{"name": name} for name in form.texts("joint_invitee") if name]
         if people:
             data["participants"] = people
     if kind == "screen_admit" and context.has(SELECTION_SECTION):
@@ -548,6 +557,11 @@ async def _action_page(request: Request, db: AsyncSession, runtime: Runtime, pri
         extra["kind_options"] = [(k, lang.bilingual(v, "title")) for k, v in kinds.items()]
         extra["category_options"] = choices(lang, TOPIC_CATEGORIES)
         extra["rows"] = _participant_rows(form)
+        chosen = set(form.texts("joint_invitee")) if form is not None else None
+        extra["joint_invitees"] = [
+            (label, label, label in chosen if chosen is not None else person["representative"])
+            for person in (view.get("escalation") or {}).get("joint_meeting_invitees", [])
+            for label in [_invitee_label(lang, person)]]
         meetings = (await db.scalars(select(Meeting).where(Meeting.region_code == topic.region_code,
                                                            Meeting.status == "scheduled")
                                      .order_by(Meeting.starts_at.desc()).limit(OPEN_MEETINGS_SHOWN))).all()
