@@ -559,7 +559,8 @@ async def _action_page(request: Request, db: AsyncSession, runtime: Runtime, pri
         extra["rows"] = _participant_rows(form)
         chosen = set(form.texts("joint_invitee")) if form is not None else None
         extra["joint_invitees"] = [
-            (label, label, label in chosen if chosen is not None else person["representative"])
+            (label, label, label in chosen if chosen is not None else person["representative"],
+             person["representative"])
             for person in (view.get("escalation") or {}).get("joint_meeting_invitees", [])
             for label in [_invitee_label(lang, person)]]
         meetings = (await db.scalars(select(Meeting).where(Meeting.region_code == topic.region_code,
@@ -585,7 +586,9 @@ def _defaults(kind: str, topic: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "screen_admit":
         return {"catalogue_item": topic["category"] or ""}
     if kind == "schedule_meeting":
-        return {"form": "meeting"}
+        # A topic several communities share is consulted at a joint meeting (联席会议) by default.
+        shared = (topic.get("escalation") or {}).get("joint_meeting_invitees")
+        return {"form": "meeting", **({"kind": "joint"} if shared else {})}
     if kind == "resolution":
         return {"form": "resolution"}
     return {}

@@ -508,9 +508,12 @@ async def seed_city(session: AsyncSession, plugins: PluginHost, city_code: str, 
                 clock.set_now(real_now)
                 await seeder_run.topic(community, "research", 2, scale="urgent")
             if len(communities) >= 2:
-                # A matter touching two communities moves up to the street on admission.
+                # A matter touching two communities moves up to the street on admission, and waits
+                # there for the street to take it up (at 确定议题, or at research where admission
+                # leads straight to it, as in Ningbo's procedure).
                 clock.set_now(real_now)
-                await seeder_run.topic(communities[0], "confirm", 5,
+                shared = (await seeder_run._context(communities[0].code)).procedure_for_new_topic()
+                await seeder_run.topic(communities[0], "confirm" if anchor(shared, "confirm") else "research", 5,
                                        affected=[communities[0].code, communities[1].code])
     context = await region_context(session, plugins, city_code)
     await await_each(context.hooks.yishi_demo_seeded(session=session, context=context, city_code=city_code,
