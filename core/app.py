@@ -83,6 +83,7 @@ def api_route_handlers(runtime: Runtime) -> list:
     from core.implementation.routes import ROUTES as IMPLEMENTATION_ROUTES
     from core.notices.public_routes import ROUTES as NOTICE_ROUTES
     from core.escalation.routes import ROUTES as ESCALATION_ROUTES
+    from core.exports.routes import ROUTES as EXPORT_ROUTES
     from core.procedures.routes import ROUTES as PROCEDURE_ROUTES
     from core.public.routes import ROUTES as PUBLIC_ROUTES
     from core.regions.routes import ROUTES as REGION_ROUTES
@@ -91,7 +92,7 @@ def api_route_handlers(runtime: Runtime) -> list:
 
     return [*AUTH_ROUTES, *REGION_ROUTES, *COUNCIL_ROUTES, *TOPIC_ROUTES, *PUBLIC_ROUTES, *ATTACHMENT_ROUTES,
             *MEETING_ROUTES, *STATS_ROUTES, *ESCALATION_ROUTES, *NOTICE_ROUTES, *IMPLEMENTATION_ROUTES,
-            *COMPLIANCE_ROUTES, *PROCEDURE_ROUTES, *CATALOGUE_ROUTES]
+            *COMPLIANCE_ROUTES, *PROCEDURE_ROUTES, *CATALOGUE_ROUTES, *EXPORT_ROUTES]
 
 
 def plugin_routers(runtime: Runtime) -> list[Router]:

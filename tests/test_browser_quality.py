@@ -172,7 +172,8 @@ def english_view_problems(nodes: list[str]) -> list[str]:
 
 # Pages a link may lead to (GET); everything else (assets, attachments, the API, the switch) is not a page.
 PAGE_PATH = re.compile(r"^/(?:$|login$|notifications$|t/[\w-]+$|c/\d+(?:/submit)?$|notices/\d+(?:/print)?$|"
-                       r"meetings/\d+$|r/\d+/(?:topics|meetings|council)(?:/[\w/-]*)?$|"
+                       r"meetings/\d+$|r/\d+/(?:topics|meetings|council|regions|communities|escalations|reports|"
+                       r"units|dashboard|compliance|admin)(?:/[\w/-]*)?$|"
                        r"topics/\d+(?:/act/\w+|/escalate|/upward-report|/implementation)?$)")
 # Per user, one page of a shape is read (a shape: the path with its numbers replaced, the query's
 # names); every topic, action form, meeting and notice is read, since each shows something of its own.
@@ -381,7 +382,8 @@ def test_every_page_reads_in_chinese_and_in_english_with_nothing_raw(demo):
                      r"/topics/\d+/upward-report", r"/topics/\d+/implementation", r"/r/\d+/meetings", r"/meetings/\d+",
                      r"/r/\d+/council", r"/r/\d+/council/members/new", r"/r/\d+/council/members/\d+/edit",
                      r"/r/\d+/council/members/\d+/leave", r"/r/\d+/council/terms/new", r"/r/\d+/council/edit",
-                     r"/r/\d+/council/documents/new", r"/notifications"):
+                     r"/r/\d+/council/documents/new", r"/notifications", r"/r/\d+/regions(?:\?.*)?",
+                     r"/r/\d+/communities", r"/r/\d+/escalations(?:\?.*)?", r"/r/\d+/reports(?:\?.*)?"):
         assert any(re.fullmatch(expected, url) for url in urls), f"no page {expected} reached"
     forms = {form_of(demo, url) for url in urls if "/act/" in url}
     assert forms >= set(FORM_FIELDS), f"no action form of the kinds {set(FORM_FIELDS) - forms} reached"

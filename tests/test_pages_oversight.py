@@ -110,3 +110,14 @@ async def test_an_upward_report_is_accepted_and_answered_from_the_page(client):
     assert answered.status_code == 303, answered.text
     shown = await api(client, "chair", "GET", f"/upward-reports/{report_id}")
     assert shown.json()["status"] == "answered" and shown.json()["answer"] == "已纳入街道年度民生实事项目"
+
+
+async def test_the_region_pages_offer_the_ledger_and_the_browser_downloads_it(client):
+    await page_login(client, "street")
+    board = (await client.get(f"/r/{STREET}/topics")).text
+    assert f'action="/api/v1/regions/{STREET}/ledger.xlsx"' in board and "下载 Excel 台账" in board
+    # The form as a browser sends it with both dates left empty: the current quarter.
+    answer = await client.get(f"/api/v1/regions/{STREET}/ledger.xlsx?from=&to=")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert answer.content[:2] == b"PK"
