@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import months_before
 from core.compliance import ComplianceItem, ComplianceResult
 from core.consultation.service import meetings_held
-from core.councils.categories import CATEGORY_LABELS, FIXED_CATEGORIES, PARTY_SECRETARY
+from core.councils.categories import CATEGORY_LABELS, DOCUMENT_KINDS, FIXED_CATEGORIES, PARTY_SECRETARY
 from core.clock import CHINA_TZ
 from core.errors import ApiError
 from core.models import Council, CouncilDocument, CouncilMember, CouncilTerm, Region, RegionPlugin, RegionSetting
@@ -238,8 +238,9 @@ def judge(evidence: Evidence) -> ComplianceResult:
     def on_file(key: str, zh_name: str) -> ComplianceItem:
         if key in e.documents:
             return _item(key, True, f"已存档{zh_name}", f"a {key} document is on file")
-        return _item(key, False, f"未存档{zh_name}（议事会文档，类别 {key}）",
-                     f"no council document of kind '{key}' on file")
+        kind_zh, kind_en = DOCUMENT_KINDS.get(key, (key, key))
+        return _item(key, False, f"未存档{zh_name}（议事会文档，类别“{kind_zh}”）",
+                     f"no council document of kind '{kind_en}' on file")
 
     if e.venue:
         venue = _item(VENUE, True, f"议事场所：{e.venue}", f"venue: {e.venue}")
