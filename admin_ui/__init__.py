@@ -25,10 +25,11 @@ VENDOR_DIRS = [HERE / "node_modules" / "htmx.org" / "dist"]
 def ui_route_handlers() -> list:
     from admin_ui.pages import (auth, council, dashboard, home, implementation, meetings, notifications, oversight,
                                 public, topics)
+    from admin_ui.pages import admin
 
     handlers = [*auth.PAGES, *home.PAGES, *public.PAGES, *topics.PAGES, *meetings.PAGES, *implementation.PAGES,
                 *council.PAGES, *notifications.PAGES, *oversight.PAGES,
-                *dashboard.PAGES]
+                *dashboard.PAGES, *admin.PAGES]
     pages = Router(path="/", route_handlers=handlers,
                    exception_handlers={**PAGE_EXCEPTION_HANDLERS, DuplicateSubmission: duplicate_submission})
     return [

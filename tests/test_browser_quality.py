@@ -294,6 +294,10 @@ def chair_steps() -> set[tuple[str, str]]:
             if any(Role.council_chair in a.roles and Role.council_secretary not in a.roles for a in step.actions)}
 
 
+# The upper levels' pages of a region (issue 13), the seeds of the street's and the city's crawls.
+OVERSIGHT_PAGES = ("topics", "dashboard", "compliance", "regions", "communities", "escalations", "reports")
+
+
 def crawl_demo(live_server) -> Demo:
     base = live_server.base
     community = {city: _one(live_server, f"SELECT g.region_code FROM role_grants g JOIN users u ON u.id = g.user_id "
@@ -351,12 +355,18 @@ def crawl_demo(live_server) -> Demo:
         chaired = [i for i in topic_ids if tuple(topic_steps[i].split(":")[:2]) in chairs]
         crawl(new_client(base, f"{city}_chair"), f"{city}_chair", city, [f"/topics/{i}" for i in chaired],
               found, keep=lambda url: _topic_of(url) in chaired)
-        # Street staff: the street's board and the street's own topics.
-        street_board = f"/r/{street[city]}/topics"
+        # Street staff: the street's board, its oversight pages and the street's own topics.
+        street_pages = f"/r/{street[city]}/"
         street_ids = live_server.sql(f"SELECT id FROM topics WHERE region_code = '{street[city]}' ORDER BY id").split()
         crawl(new_client(base, f"{city}_street"), f"{city}_street", city,
-              [street_board, *(f"/topics/{i}" for i in street_ids)], found,
-              keep=lambda url: url.startswith(street_board) or _topic_of(url) in street_ids)
+              [f"{street_pages}{page}" for page in OVERSIGHT_PAGES] + [f"/topics/{i}" for i in street_ids], found,
+              keep=lambda url: url.startswith(street_pages) or _topic_of(url) in street_ids)
+        # The city's administrator: the city's dashboard, compliance map, tree and inboxes.
+        city_pages = f"/r/{code[:4]}/"
+        crawl(new_client(base, f"{city}_admin"), f"{city}_admin", city,
+              [f"{city_pages}{page}" for page in OVERSIGHT_PAGES if page != "communities"], found,
+              # The administration pages have their own crawl with these checks (tests/test_browser_admin.py).
+              keep=lambda url: url.startswith(city_pages) and f"{city_pages}admin" not in url)
         return found
 
     # The cities side by side: the server answers several requests at once.
@@ -383,7 +393,8 @@ def test_every_page_reads_in_chinese_and_in_english_with_nothing_raw(demo):
                      r"/r/\d+/council", r"/r/\d+/council/members/new", r"/r/\d+/council/members/\d+/edit",
                      r"/r/\d+/council/members/\d+/leave", r"/r/\d+/council/terms/new", r"/r/\d+/council/edit",
                      r"/r/\d+/council/documents/new", r"/notifications", r"/r/\d+/regions(?:\?.*)?",
-                     r"/r/\d+/communities", r"/r/\d+/escalations(?:\?.*)?", r"/r/\d+/reports(?:\?.*)?"):
+                     r"/r/\d+/communities", r"/r/\d+/escalations(?:\?.*)?", r"/r/\d+/reports(?:\?.*)?",
+                     r"/r/\d+/dashboard", r"/r/\d+/compliance"):
         assert any(re.fullmatch(expected, url) for url in urls), f"no page {expected} reached"
     forms = {form_of(demo, url) for url in urls if "/act/" in url}
     assert forms >= set(FORM_FIELDS), f"no action form of the kinds {set(FORM_FIELDS) - forms} reached"

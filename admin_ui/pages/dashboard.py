@@ -69,8 +69,9 @@ OTHER_STATUS = N_("Other statuses")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _pick(lang: Language, pair: Sequence[str]) -> str:
-    return pair[1] if lang.english else pair[0]
+def _pick(lang: Language, pair: Sequence[str | None]) -> str:
+    # A seed's text may have no English of its own (Ningbo's milestones): the Chinese stands.
+    return (pair[1] or pair[0] or "") if lang.english else (pair[0] or "")
 
 
 def _number(value: int | float | None) -> str:

@@ -135,7 +135,7 @@ async def communities_at_a_glance(request: Request, code: FromPath[str], db: Nam
     def page_url(number: int) -> str:
         return with_query(f"/r/{code}/communities", page=number)
 
-    quarter = f"{since.year} Q{(since.month - 1) // 3 + 1}"
+    quarter = lang.gettext("Q%(n)s %(year)s", n=(since.month - 1) // 3 + 1, year=since.year)
     return await render(request, db, "oversight/communities.html", region=region,
                         parents=await parent_chain(db, code), rows=rows, listing=listing, page_url=page_url,
                         quarter=quarter)

@@ -3,8 +3,10 @@ and tenant provisioning alike."""
 from __future__ import annotations
 
 import re
+import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import clock
@@ -18,6 +20,7 @@ from core.authz.principal import Principal
 from core.authz.roles import GRANT_LEVELS, ROLE_LABELS, Role
 from core.errors import FieldError, not_found, validation_failed
 from core.models import AuthToken, Region, RoleGrant, User
+from core.models.region import subtree_upper_bound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 
@@ -117,23 +120,38 @@ async def revoke_role(session: AsyncSession, user: User, role: str | Role, regio
 
 
 UNLOCK_ACTION = "user.unlock"
+MANAGE_ACTION = "user.manage"
 
 
-def may_unlock(authorizer: Authorizer, principal: Principal, user: User) -> bool:
-    """Whether ``principal`` may lift ``user``'s login lock.
+def may_administer(authorizer: Authorizer, principal: Principal, user: User, action: str) -> bool:
+    """Whether ``principal`` may do ``action`` to ``user``'s account.
 
-    A platform admin may unlock anyone. Anyone else needs ``user.unlock`` at
-    every region the user holds a grant at, so a city admin reaches the
-    accounts of their own city and no further; an account with no grants,
-    or a platform admin's, is the platform admin's alone.
+    A platform admin may act on anyone. Anyone else needs ``action`` at every
+    region the user holds a grant at, so a city admin reaches the accounts of
+    their own city and no further, and a district admin cannot reset the
+    password of someone who also holds a role elsewhere; an account with no
+    grants, or a platform admin's, is the platform admin's alone.
     """
-    if any(role is Role.platform_admin and authorizer.role_may(role, ANY_CITY, UNLOCK_ACTION)
+    if any(role is Role.platform_admin and authorizer.role_may(role, ANY_CITY, action)
            for role, _ in principal.grants):
         return True
     codes = [grant.region_code for grant in user.grants]
     if not codes or any(code is None for code in codes):
         return False
-    return all(authorizer.allowed(principal, UNLOCK_ACTION, code) for code in codes)
+    return all(authorizer.allowed(principal, action, code) for code in codes)
+
+
+def may_unlock(authorizer: Authorizer, principal: Principal, user: User) -> bool:
+    """Whether ``principal`` may lift ``user``'s login lock (``user.unlock``, see :func:`may_administer`)."""
+    return may_administer(authorizer, principal, user, UNLOCK_ACTION)
+
+
+async def _end_sessions(session: AsyncSession, user: User) -> int:
+    revoked = await session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
+                                                            AuthToken.revoked_at.is_(None))
+                                    .values(revoked_at=clock.now()))
+    PRINCIPALS.forget_user(user.id)
+    return revoked.rowcount
 
 
 async def set_password(session: AsyncSession, user: User, password: str, *, actor: object) -> int:
@@ -141,10 +159,73 @@ async def set_password(session: AsyncSession, user: User, password: str, *, acto
     every session of the user (how many is returned). Audited, without the password."""
     check_password(password, user.username)
     user.password_hash = hash_password(password)
-    revoked = await session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
-                                                            AuthToken.revoked_at.is_(None))
-                                    .values(revoked_at=clock.now()))
-    PRINCIPALS.forget_user(user.id)
+    revoked = await _end_sessions(session, user)
     await record(session, actor=actor, action="user.password_reset", object_type="user", object_id=user.id,
-                 after={"username": user.username, "sessions_revoked": revoked.rowcount})
-    return revoked.rowcount
+                 after={"username": user.username, "sessions_revoked": revoked})
+    return revoked
+
+
+# No 0/O, 1/l/I: the password is read out over the phone or copied from a screen by hand.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password(username: str) -> str:
+    """A random password the policy accepts for ``username``, in three groups of four (~60 bits)."""
+    while True:
+        groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3))
+        password = "-".join(groups)
+        if not password_problems(password, username):
+            return password
+
+
+async def reset_password(session: AsyncSession, user: User, *, actor: object) -> str:
+    """Give ``user`` a new temporary password (returned, to be shown once) and end their sessions."""
+    password = temporary_password(user.username)
+    await set_password(session, user, password, actor=actor)
+    return password
+
+
+async def set_active(session: AsyncSession, user: User, active: bool, *, actor: object) -> bool:
+    """Disable (every session ends, no login) or enable an account; audited. Returns whether it changed."""
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    ended = 0 if active else await _end_sessions(session, user)
+    await record(session, actor=actor, action="user.enable" if active else "user.disable", object_type="user",
+                 object_id=user.id, before={"is_active": not active},
+                 after={"is_active": active, "username": user.username, "sessions_revoked": ended})
+    return True
+
+
+def _in_subtree(column, region_code: str):
+    return (column >= region_code) & (column < subtree_upper_bound(region_code))
+
+
+async def users_under(session: AsyncSession, region_code: str, *, offset: int,
+                      limit: int) -> tuple[list[User], int]:
+    """The accounts holding a role at ``region_code`` or below, by username."""
+    holders = select(RoleGrant.user_id).where(_in_subtree(RoleGrant.region_code, region_code))
+    total = await session.scalar(select(func.count()).select_from(User).where(User.id.in_(holders)))
+    users = list(await session.scalars(select(User).where(User.id.in_(holders)).order_by(User.username)
+                                       .offset(offset).limit(limit)))
+    return users, total or 0
+
+
+@dataclass(frozen=True)
+class HeldGrant:
+    grant: RoleGrant
+    user: User
+    region_name: str
+
+
+async def grants_under(session: AsyncSession, region_code: str, *, offset: int,
+                       limit: int) -> tuple[list[HeldGrant], int]:
+    """Who holds which role at ``region_code`` or below, broadest region first."""
+    where = _in_subtree(RoleGrant.region_code, region_code)
+    total = await session.scalar(select(func.count()).select_from(RoleGrant).where(where))
+    rows = await session.execute(
+        select(RoleGrant, User, Region.name).join(User, User.id == RoleGrant.user_id)
+        .join(Region, Region.code == RoleGrant.region_code).where(where)
+        .order_by(func.length(RoleGrant.region_code), RoleGrant.region_code, RoleGrant.role, User.username)
+        .offset(offset).limit(limit))
+    return [HeldGrant(grant, user, name) for grant, user, name in rows], total or 0

@@ -20,6 +20,8 @@ from core.implementation import plugin as implementation_plugin
 from core.notices import plugin as notices_plugin
 from core.plugins import PluginHost, entry_point_plugins
 from core.procedures import generic as generic_procedure
+# Registers the division import job, so a worker on Redis knows it as the app does.
+from core.regions import import_job  # noqa: F401
 
 BUILTIN_PLUGINS = [platform, housekeeping, default_rules, generic_procedure, generic_catalogue,
                    consultation, escalation_plugin, notices_plugin, implementation_plugin]

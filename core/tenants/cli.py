@@ -56,25 +56,57 @@ async def _load(config, paths: list[str]):
 @tenants.command("show")
 @click.argument("region_code")
 def show_command(region_code: str) -> None:
-    """Print the plugins and settings in force at a region. 显示区划生效的插件与设置。"""
+    """Print the plugins and settings in force at a region, each with the region it comes from.
+    显示区划生效的插件与设置，以及每一项来自哪一级区划。"""
     from core.config import Config
 
     config = Config.from_env()
     ensure_schema(config.database_url)
-    plugins, settings = run_async(_show(config, region_code))
-    click.echo(f"插件 plugins: {', '.join(sorted(plugins))}")
-    for key, value in settings.items():
-        click.echo(f"{key} = {value!r}")
+    try:
+        lines = run_async(_show(config, region_code))
+    except ApiError as err:
+        echo_api_error(err)
+        sys.exit(EXIT_BAD_INPUT)
+    for line in lines:
+        click.echo(line)
 
 
-async def _show(config, region_code: str):
-    from core.region_context import region_context
+def _where(code: str | None, names: dict[str, str], here: str, default: tuple[str, str]) -> str:
+    if code is None:
+        return f"{default[0]} {default[1]}"
+    place = f"{code} {names.get(code, '')}".rstrip()
+    return f"{place}（本级 here）" if code == here else place
+
+
+async def _show(config, region_code: str) -> list[str]:
+    from sqlalchemy import select
+
+    from core.models import Region
+    from core.models.region import ancestor_codes
     from core.runtime import Runtime
+    from core.tenants.provenance import plugins_in_force, settings_in_force
 
     runtime = Runtime.build(config)
     try:
         async with runtime.read_sessions() as session:
-            context = await region_context(session, runtime.plugins, region_code)
-            return set(context.enabled), dict(context.settings)
+            result = await session.execute(select(Region.code, Region.name)
+                                           .where(Region.code.in_(ancestor_codes(region_code))))
+            names = dict(result.all())
+            if region_code not in names:
+                raise ApiError(404, "not_found", f"区划“{region_code}”不存在", f"region {region_code!r} does not exist")
+            plugins = await plugins_in_force(session, runtime.plugins, region_code)
+            settings = await settings_in_force(session, runtime.plugins, region_code)
     finally:
         await runtime.close()
+    lines = [f"区划 region: {region_code} {names[region_code]}",
+             f"插件 plugins: {', '.join(sorted(p.name for p in plugins if p.enabled))}"]
+    for plugin in plugins:
+        if plugin.manifest.builtin:
+            continue
+        state = "启用 on" if plugin.enabled else "未启用 off"
+        lines.append(f"  {plugin.name}: {state} ← {_where(plugin.source, names, region_code, ('未设置', 'not set'))}")
+    lines.append("设置 settings (值 value ← 来源 from):")
+    for key, found in settings.items():
+        origin = _where(found.source, names, region_code, ("插件默认", "plugin default"))
+        lines.append(f"{key} = {found.value!r} ← {origin}")
+    return lines
