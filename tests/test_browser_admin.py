@@ -269,10 +269,14 @@ def test_e_an_import_of_ningbo_s_division_data_shows_progress_and_the_summary(li
 @pytest.mark.parametrize("path", [f"/r/{CITY}/admin/users", f"/r/{HAISHU}/admin/roles", f"/r/{CITY}/admin/settings",
                                   f"/r/{CITY}/admin/import", f"/r/{CITY}/admin/users/new"])
 def test_the_administration_pages_fit_a_phone(live_server, browser, request, path):
+    from tests.test_browser_quality import axe_violations
+
     phone = person(browser, live_server, request, PHONE, "city-admin-phone")
     phone.log_in("ningbo_admin")
     phone.go(path)
     phone.visit.shot(re.sub(r"\W+", "-", path.strip("/")))
+    # The same accessibility check as every other page (tests/test_browser_quality.py).
+    assert not axe_violations(phone.page), axe_violations(phone.page)
     done_with(phone)
 
 
@@ -310,3 +314,19 @@ def test_every_administration_page_reads_in_chinese_and_in_english(live_server):
                 problems[f"{language} {path}"] = found
         client.close()
     assert not problems, problems
+
+
+def test_keyboard_alone_opens_a_setting_and_reaches_its_save_button(live_server, browser, request):
+    """As tests/test_browser_quality.py's keyboard test does for a topic: every Tab stop shows its focus."""
+    from tests.test_browser_quality import tab_to
+
+    visit = open_visit(browser, live_server, request, OFFICE, "keyboard")
+    visit.log_in("ningbo_admin")
+    page = visit.go(f"/r/{HAISHU}/admin/settings")
+    tab_to(page, lambda s: s["tag"] == "a" and (s["href"] or "").endswith("/admin/settings/core.notice_days"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/r/{HAISHU}/admin/settings/core.notice_days"), page.url
+    tab_to(page, lambda s: s["tag"] == "button" and s["type"] == "submit")
+    visit.shot("setting_submit_focused")
+    visit.context.close()
