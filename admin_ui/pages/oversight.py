@@ -4,7 +4,6 @@ the JSON API (core.regions.queries, core.stats, core.compliance, core.escalation
 request's transaction."""
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from litestar import Request, get, post
@@ -20,7 +19,6 @@ from core import clock
 from core.authz.enforcer import get_authorizer
 from core.authz.principal import Principal
 from core.authz.scope import RegionScope
-from core.clock import CHINA_TZ
 from core.compliance.service import check_region
 from core.consultation.queries import meetings_held_below
 from core.errors import ApiError, not_found
@@ -29,6 +27,7 @@ from core.escalation.reports import STATUS_LABELS as REPORT_STATUS_LABELS
 from core.escalation.sections import TRIGGER_LABELS
 from core.models import Region
 from core.models.region import ancestor_codes
+from core.periods import current_quarter
 from core.escalation.regions import region_names
 from core.regions import queries as regions
 from core.regions.queries import Paging
@@ -93,17 +92,6 @@ async def region_tree(request: Request, code: FromPath[str], db: NamedDependency
 
 # -- a street's communities at a glance ----------------------------------------------------------
 
-def quarter_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The running quarter in Beijing time, as UTC-aware bounds."""
-    local = now.astimezone(CHINA_TZ)
-    first_month = (local.month - 1) // 3 * 3 + 1
-    start = datetime.combine(local.date().replace(month=first_month, day=1), time.min, CHINA_TZ)
-    end_month = first_month + 3
-    end = datetime.combine(start.date().replace(year=start.year + (end_month > 12), month=(end_month - 1) % 12 + 1),
-                           time.min, CHINA_TZ)
-    return start, end
-
-
 @get("/r/{code:str}/communities", opt={"action": "region.read"}, include_in_schema=False)
 async def communities_at_a_glance(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession],
                                   region_scope: NamedDependency[RegionScope], runtime: NamedDependency[Runtime],
@@ -114,7 +102,8 @@ async def communities_at_a_glance(request: Request, code: FromPath[str], db: Nam
     region = await _region(db, code)
     paging = Paging.checked(page, PAGE_SIZE)
     listing = await regions.list_children(db, region_scope, code, paging)
-    since, until = quarter_bounds(clock.now())
+    quarter = current_quarter(clock.today())
+    since, until = quarter.start, quarter.end
     held = await meetings_held_below(db, code, since, until)
     procedure = (await region_context(db, runtime.plugins, code)).procedure_for_new_topic()
     rows = []
@@ -135,7 +124,7 @@ async def communities_at_a_glance(request: Request, code: FromPath[str], db: Nam
     def page_url(number: int) -> str:
         return with_query(f"/r/{code}/communities", page=number)
 
-    quarter = lang.gettext("Q%(n)s %(year)s", n=(since.month - 1) // 3 + 1, year=since.year)
+    quarter = lang.gettext("Q%(n)s %(year)s", n=(quarter.first.month - 1) // 3 + 1, year=quarter.first.year)
     return await render(request, db, "oversight/communities.html", region=region,
                         parents=await parent_chain(db, code), rows=rows, listing=listing, page_url=page_url,
                         quarter=quarter)

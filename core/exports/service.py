@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -38,6 +38,7 @@ from core.consultation.kinds import BUILTIN_KINDS
 from core.consultation.service import FORM_LABELS, OUTCOME_LABELS
 from core.councils.categories import CATEGORY_LABELS
 from core.errors import ApiError, FieldError, validation_failed
+from core.periods import Period, current_quarter
 from core.models import Region, Topic
 from core.models.consultation import Meeting, MeetingParticipant, MeetingTopic, Outcome, Vote
 from core.models.implementation import ProgressUpdate, Task
@@ -73,31 +74,6 @@ TASK_STATUS = {"open": "落实中", "done": "已完成"}
 
 
 # -- the period ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    """Calendar days in China, both ends included."""
-
-    first: date
-    last: date
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) in UTC: local midnight of ``first`` to local midnight after ``last``."""
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time.min, tzinfo=clock.CHINA_TZ).astimezone(timezone.utc)
-
-        return midnight(self.first), midnight(self.last + timedelta(days=1))
-
-    def words(self) -> str:
-        return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
-
-
-def current_quarter(today: date) -> Period:
-    first_month = (today.month - 1) // 3 * 3 + 1
-    first = date(today.year, first_month, 1)
-    after = date(today.year + 1, 1, 1) if first_month == 10 else date(today.year, first_month + 3, 1)
-    return Period(first, after - timedelta(days=1))
-
 
 def _day(raw: str, name: str, errors: list[FieldError]) -> date | None:
     zh = _FIELD_ZH[name]

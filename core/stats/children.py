@@ -18,8 +18,7 @@ in the rollups.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import clock
 from core.authz.scope import RegionScope
 from core.errors import FieldError, validation_failed
+from core.periods import Period
 from core.models import Region
 from core.models.escalation import Escalation
 from core.models.implementation import Task
@@ -44,42 +44,6 @@ EARLIEST_YEAR = 2000
 
 
 # -- the period asked for ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    """Two days in China time, both included."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return _local_midnight(self.first)
-
-    @property
-    def end(self) -> datetime:
-        """The moment just after the last day."""
-        return _local_midnight(self.last + timedelta(days=1))
-
-    def months(self) -> list[tuple[str, datetime, datetime]]:
-        """(``YYYY-MM``, start, end) of each calendar month the period touches, cut to the period."""
-        found = []
-        year, month = self.first.year, self.first.month
-        while (year, month) <= (self.last.year, self.last.month):
-            following = (year + month // 12, month % 12 + 1)
-            start = max(self.start, _local_midnight(date(year, month, 1)))
-            end = min(self.end, _local_midnight(date(*following, 1)))
-            found.append((f"{year:04d}-{month:02d}", start, end))
-            year, month = following
-        return found
-
-    def as_dict(self) -> dict[str, str]:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, clock.CHINA_TZ)
-
 
 def _day(text: str | None, name: str, zh_name: str, errors: list[FieldError]) -> date | None:
     if text is None or not text.strip():
