@@ -23,7 +23,8 @@ MANIFEST = PluginManifest(
     builtin=True,
 )
 
-_ADMISSIBLE = [
+# The county report's seven areas (004 §二), which the county variant lists as its own items too.
+SEVEN_AREAS_004 = [
     (quote("004", "公益事业兴办"), "public-benefit undertakings"),
     (quote("004", "困难群体救助"), "relief for people in hardship"),
     (quote("004", "医疗卫生教育等民生保障"), "health care, education and other livelihood matters"),
@@ -45,7 +46,7 @@ _EXCLUDED = [
 
 GENERIC_ITEMS = [
     *[CatalogueItem(f"generic.yi.{n}", ADMISSIBLE, n, zh, en, fallback=True)
-      for n, (zh, en) in enumerate(_ADMISSIBLE, start=1)],
+      for n, (zh, en) in enumerate(SEVEN_AREAS_004, start=1)],
     *[CatalogueItem(f"generic.buyi.{n}", EXCLUDED, n, zh, en, route=route, fallback=True)
       for n, (zh, en, route) in enumerate(_EXCLUDED, start=1)],
 ]
