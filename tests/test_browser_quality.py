@@ -675,3 +675,27 @@ def test_keyboard_alone_logs_in_opens_a_topic_and_presses_its_action(demo, brows
     assert moved_to.title_zh in page.inner_text("main"), f"the topic page does not show its new step {now}"
     visit.context.close()
     assert visit.offsite == []
+
+
+def test_every_tab_stop_of_the_upper_levels_pages_shows_its_focus(demo, browser, live_server, request):
+    """The pages of issue 13 walked by keyboard alone, each stop to the end of the page: the city's
+    dashboard, compliance map, region tree and inboxes, and a street's communities at a glance."""
+    city, street = demo.community["ningbo"][:4], demo.community["ningbo"][:9]
+    visit = open_visit(browser, live_server, request, OFFICE, "keyboard-upper")
+    visit.log_in("ningbo_admin")
+    paths = [f"/r/{city}/{page}" for page in OVERSIGHT_PAGES if page != "communities"]
+    paths.append(f"/r/{street}/communities")
+    for path in paths:
+        page = visit.go(path)
+        assert page.url.endswith(path), page.url
+        stops = 0
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            state = focused(page)
+            if state["tag"] == "body":
+                break
+            assert_focus_visible(state)
+            stops += 1
+        assert stops, f"nothing on {path} takes the focus"
+    visit.context.close()
+    assert visit.offsite == []
