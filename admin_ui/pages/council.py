@@ -31,7 +31,7 @@ from core.councils.categories import (CATEGORY_LABELS, DOCUMENT_KINDS, FIXED_CAT
 from core.councils.routes import MANAGE, READ
 from core.councils.rules import Violation
 from core.councils.cppcc import CPPCC_LEVELS
-from core.councils.nominations import NOMINATIONS, confirmation_state
+from core.councils.nominations import NOMINATIONS, confirmation_state, party_organisation_name
 from core.councils.schemas import Confirmation, CouncilEdit, DocumentData, MemberData, MemberLeave, TermStart
 from core.errors import ApiError, FieldError, forbidden, not_found, typed, validation_failed
 from core.models import Council, CouncilMember, CouncilTerm, Region
@@ -505,8 +505,7 @@ async def _confirm_form(request: Request, db: AsyncSession, code: str, *, values
 @get("/r/{code:str}/council/confirm", opt=dict(MANAGE), include_in_schema=False)
 async def confirm_page(request: Request, code: FromPath[str], db: NamedDependency[AsyncSession]) -> Template:
     region = await _region(db, code)
-    body = f"{region.name}党{'委' if region.level == 'community' else '工委'}"
-    return await _confirm_form(request, db, code, values={"confirmed_by": body,
+    return await _confirm_form(request, db, code, values={"confirmed_by": party_organisation_name(region),
                                                           "confirmed_on": clock.today().isoformat()},
                                errors=FormErrors(), once=new_once_token())
 

@@ -23,7 +23,7 @@ from core.clock import today
 from core.councils.categories import PARTY_SECRETARY, is_fixed
 from core.councils.rules import Violation
 from core.errors import ApiError, FieldError, validation_failed
-from core.models import Council, CouncilMember, CouncilTerm
+from core.models import Council, CouncilMember, CouncilTerm, Region
 
 GRID = "grid"
 NOMINATIONS: dict[str, tuple[str, str]] = {
@@ -37,7 +37,12 @@ GRID_RULE = "council.grid_without_nominee"
 MAX_BODY = 200
 
 
-def nomination_errors(category: str, nominated_by: str, grid: str) -> list[FieldError]:
+def party_organisation_name(region: Region) -> str:
+    """Who confirms a council's list by default: a community's party committee, a street's working committee."""
+    return f"{region.name}党{'委' if region.level == 'community' else '工委'}"
+
+
+def nomination_errors(nominated_by: str, grid: str) -> list[FieldError]:
     """What is wrong with a member's recorded nomination (an empty one is allowed: not recorded yet)."""
     if nominated_by and nominated_by not in NOMINATIONS:
         allowed = ", ".join(NOMINATIONS)

@@ -318,7 +318,7 @@ async def _validate_member(session: AsyncSession, data: MemberData) -> None:
         allowed = ", ".join(ROLES_IN_COUNCIL)
         errors.append(FieldError("role_in_council", f"未知议事会职务“{data.role_in_council}”，可选：{allowed}",
                                  f"unknown role '{data.role_in_council}', expected one of: {allowed}"))
-    errors.extend(nomination_errors(data.category, data.nominated_by, data.grid))
+    errors.extend(nomination_errors(data.nominated_by, data.grid))
     errors.extend(cppcc_level_errors(data.is_cppcc, data.cppcc_level))
     if data.user_id is not None and await session.get(User, data.user_id) is None:
         errors.append(FieldError("user_id", f"用户 {data.user_id} 不存在", f"user {data.user_id} does not exist"))

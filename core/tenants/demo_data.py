@@ -32,6 +32,7 @@ from core.catalogue import ADMISSIBLE, EXCLUDED
 from core.consultation import service as consultation
 from core.councils import service as councils
 from core.councils.categories import is_fixed
+from core.councils.nominations import party_organisation_name
 from core.councils.service import DocumentData, MemberData
 from core.implementation import service as implementation
 from core.models import Region, Topic, User
@@ -239,7 +240,7 @@ class _Seeder:
             await councils.add_member(self.session, council, data, actor=self.principal, context=context)
         # The list as the party organisation confirmed it when the term began.
         await councils.confirm_list(self.session, council, councils.Confirmation(
-            confirmed_by=f"{region.name}党{'委' if region.level == 'community' else '工委'}",
+            confirmed_by=party_organisation_name(region),
             confirmed_on=TERM_STARTS), actor=self.principal)
         self.report.members += len(roster)
         for kind in sorted(documents - {"venue"}):
